@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * af_vsync: per-netns node state, groups and member sockets.
+ *
+ * One network namespace is one node.  Every group event of a node (join,
+ * leave, message) is applied in one order, the node stream (stream.c), and
+ * the group layer (group.c) turns each event into deliveries to members.
+ */
+#ifndef _VSYNC_CORE_H
+#define _VSYNC_CORE_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <linux/vsync.h>
+
+#include "compat.h"
+
+extern int vsync_family;
+extern unsigned int vsync_net_id;
+
+/* Node id until the node is configured. */
+#define VSYNC_NODE_ID_DEFAULT	1
+
+struct vsync_net {
+	/*
+	 * The node stream: serialises every group event of this node, so
+	 * that all members see joins, leaves and messages in one order.
+	 * Taken in process context only; nests inside lock_sock().
+	 */
+	struct mutex stream_lock;
+	u64 stream_seq;			/* events applied so far */
+	u32 node_id;
+	struct list_head groups;	/* vsync_group.list */
+	u32 n_groups;
+	u32 n_members;
+	struct xarray ports;		/* port -> joined vsync_sock */
+	u32 next_port;
+};
+
+static inline struct vsync_net *vsync_net(const struct net *net)
+{
+	return net_generic(net, vsync_net_id);
+}
+
+enum {
+	VSYNC_GF_CONGESTED,	/* a sender waits for receive room */
+};
+
+struct vsync_group {
+	struct list_head list;		/* in vsync_net.groups: one ref */
+	refcount_t ref;			/* list + one per member */
+	struct vsync_net *vn;
+	/* members in rank order; written under stream_lock, read under RCU */
+	struct list_head members;
+	u32 n_members;
+	u64 view_id;
+	u64 gseq;			/* global sequence of the last message */
+	unsigned long flags;
+	u8 name_len;
+	char name[VSYNC_NAME_MAX + 1];
+	struct rcu_head rcu;
+};
+
+enum vsync_sock_state {
+	VSYNC_SS_UNJOINED,
+	VSYNC_SS_JOINED,
+	VSYNC_SS_LEFT,
+};
+
+struct vsync_sock {
+	struct sock sk;
+	/* group and state change under lock_sock() and stream_lock */
+	struct vsync_group __rcu *group;
+	struct list_head gnode;		/* in group->members: holds a sock ref */
+	u32 port;
+	u8 state;
+	u8 order;			/* default ordering class */
+	u64 next_seq;			/* sender sequence of the next message */
+	struct pid *pid;		/* opener, for vsyncctl */
+	/* under lock_sock(): the last view read, and what was read */
+	struct sk_buff *view;
+	u32 view_rank;
+	struct vsync_sock_stats stats;
+};
+
+static inline struct vsync_sock *vsync_sk(const struct sock *sk)
+{
+	return container_of(sk, struct vsync_sock, sk);
+}
+
+/* What the receive queue holds: one item per skb, described here. */
+struct vsync_skb_cb {
+	u64 view_id;
+	u64 sender_seq;
+	u64 global_seq;
+	u32 sender_node;
+	u32 sender_port;
+	u8 kind;
+	u8 order;
+};
+
+#define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)&((skb)->cb[0]))
+
+/* group.c: the group state machine; callers hold stream_lock */
+struct vsync_group *vsync_group_find(struct vsync_net *vn, const char *name,
+				     size_t len);
+struct vsync_group *vsync_group_create(struct vsync_net *vn, const char *name,
+				       size_t len);
+int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs);
+void vsync_group_remove(struct vsync_group *g, struct vsync_sock *vs);
+int vsync_group_send(struct vsync_group *g, struct vsync_sock *vs,
+		     struct sk_buff *skb, u8 order);
+void vsync_group_put(struct vsync_group *g);
+bool vsync_group_writable(struct vsync_group *g, unsigned int size);
+void vsync_group_space(struct vsync_group *g);
+
+/* stream.c: the node stream, the locked shell around the group layer */
+int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len);
+void vsync_stream_leave(struct vsync_sock *vs);
+int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
+		      long timeo);
+
+/* socket.c */
+int vsync_socket_init(void);
+void vsync_socket_exit(void);
+
+/* netlink.c */
+int vsync_netlink_init(void);
+void vsync_netlink_exit(void);
+
+#endif /* _VSYNC_CORE_H */
