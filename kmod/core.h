@@ -15,6 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
@@ -59,8 +60,12 @@ struct vsync_group {
 	struct list_head list;		/* in vsync_net.groups: one ref */
 	refcount_t ref;			/* list + one per member */
 	struct vsync_net *vn;
-	/* members in rank order; written under stream_lock, read under RCU */
+	/*
+	 * members in rank order: changed under stream_lock and lock, read
+	 * under either (readers outside the stream: poll, reader wakeups)
+	 */
 	struct list_head members;
+	spinlock_t lock;
 	u32 n_members;
 	u64 view_id;
 	u64 gseq;			/* global sequence of the last message */

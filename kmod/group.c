@@ -16,8 +16,12 @@
  * References: vsync_net.groups holds one group reference, each member one
  * more (vsync_sock.group); group->members holds a socket reference for each
  * entry.  Groups are freed after an RCU grace period because poll() and the
- * receive path look at a member's group under rcu_read_lock() only.
+ * receive path find a member's group under rcu_read_lock() only; they walk
+ * its member list under group->lock, so a socket that left is never seen
+ * by them and can be freed at once on close().
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -47,6 +51,7 @@ struct vsync_group *vsync_group_create(struct vsync_net *vn, const char *name,
 	refcount_set(&g->ref, 1);
 	g->vn = vn;
 	INIT_LIST_HEAD(&g->members);
+	spin_lock_init(&g->lock);
 	memcpy(g->name, name, len);
 	g->name_len = len;
 	list_add_tail(&g->list, &vn->groups);
@@ -84,14 +89,14 @@ static bool vsync_group_has_room(struct vsync_group *g, unsigned int size)
 	struct vsync_sock *m;
 	bool room = true;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(m, &g->members, gnode) {
+	spin_lock_bh(&g->lock);
+	list_for_each_entry(m, &g->members, gnode) {
 		if (!vsync_member_has_room(&m->sk, size)) {
 			room = false;
 			break;
 		}
 	}
-	rcu_read_unlock();
+	spin_unlock_bh(&g->lock);
 	return room;
 }
 
@@ -121,10 +126,10 @@ void vsync_group_space(struct vsync_group *g)
 	if (!test_bit(VSYNC_GF_CONGESTED, &g->flags) ||
 	    !test_and_clear_bit(VSYNC_GF_CONGESTED, &g->flags))
 		return;
-	rcu_read_lock();
-	list_for_each_entry_rcu(m, &g->members, gnode)
+	spin_lock_bh(&g->lock);
+	list_for_each_entry(m, &g->members, gnode)
 		m->sk.sk_write_space(&m->sk);
-	rcu_read_unlock();
+	spin_unlock_bh(&g->lock);
 }
 
 static void vsync_deliver(struct vsync_sock *m, struct sk_buff *skb)
@@ -226,7 +231,9 @@ int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs)
 
 	sock_hold(&vs->sk);
 	refcount_inc(&g->ref);
-	list_add_tail_rcu(&vs->gnode, &g->members);
+	spin_lock_bh(&g->lock);
+	list_add_tail(&vs->gnode, &g->members);
+	spin_unlock_bh(&g->lock);
 	g->n_members++;
 	g->view_id++;
 	vsync_deliver_all(g, &q);
@@ -251,7 +258,9 @@ void vsync_group_remove(struct vsync_group *g, struct vsync_sock *vs)
 		__skb_queue_head_init(&q);
 	}
 
-	list_del_rcu(&vs->gnode);
+	spin_lock_bh(&g->lock);
+	list_del_init(&vs->gnode);
+	spin_unlock_bh(&g->lock);
 	g->n_members--;
 	g->view_id++;
 	vsync_deliver_all(g, &q);

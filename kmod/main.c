@@ -8,6 +8,8 @@
  * socket pins the module (proto_ops.owner) and its netns (sk_alloc()), so
  * neither exit path can meet a live socket.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>

@@ -6,6 +6,8 @@
  * events, never halfway through a view change.  Nothing here changes state
  * yet, so no command needs privileges.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <net/genetlink.h>
 #include <net/netlink.h>
 

@@ -16,9 +16,10 @@
  * Locking: lock_sock() serialises join, leave, option changes and the
  * bookkeeping of a read; the node's stream_lock (stream.c) nests inside it.
  * recvmsg() waits without the socket lock (skb_recv_datagram()), sendmsg()
- * waits without any lock; both are woken through sk_sleep().  Sockets are
- * RCU-freed because group member lists are walked under RCU.
+ * waits without any lock; both are woken through sk_sleep().
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
@@ -531,7 +532,6 @@ static int vsync_create(struct net *net, struct socket *sock, int protocol,
 	sock->ops = vsync_ops;
 	sock->state = SS_UNCONNECTED;
 	sock_init_data(sock, sk);
-	sock_set_flag(sk, SOCK_RCU_FREE);
 	sk->sk_destruct = vsync_sk_destruct;
 
 	vs = vsync_sk(sk);

@@ -12,6 +12,8 @@
  * Lock order: lock_sock(member) -> stream_lock.  Nothing under stream_lock
  * takes a socket lock; deliveries use the receive queue's own lock.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 
