@@ -94,12 +94,17 @@ static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_sock *m,
 	return 0;
 }
 
+/*
+ * One message for group @g with its members from rank @*from on.  A group
+ * too big for one message is continued in the next, which repeats its name;
+ * @*from says where to go on, and is 0 once every member is out.
+ */
 static int vsync_nl_put_group(struct sk_buff *skb, struct vsync_group *g,
-			      struct netlink_callback *cb)
+			      struct netlink_callback *cb, long *from)
 {
 	struct vsync_sock *m;
 	struct nlattr *nest;
-	u32 rank = 0;
+	long rank = 0;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -115,9 +120,21 @@ static int vsync_nl_put_group(struct sk_buff *skb, struct vsync_group *g,
 	    nla_put_u64_64bit(skb, VSYNC_A_GROUP_GSEQ, g->gseq,
 			      VSYNC_A_GROUP_PAD))
 		goto cancel;
-	list_for_each_entry(m, &g->members, gnode)
-		if (vsync_nl_put_member(skb, m, rank++))
-			goto cancel;
+	list_for_each_entry(m, &g->members, gnode) {
+		if (rank < *from) {
+			rank++;
+			continue;
+		}
+		if (vsync_nl_put_member(skb, m, rank)) {
+			if (rank == *from)
+				goto cancel;	/* not even one member fit */
+			*from = rank;
+			goto end;
+		}
+		rank++;
+	}
+	*from = 0;
+end:
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -127,7 +144,10 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: how many groups earlier parts of the dump have sent. */
+/*
+ * cb->args[0]: groups fully sent by earlier parts of the dump;
+ * cb->args[1]: members of the next group already sent.
+ */
 static int vsync_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vsync_net *vn = vsync_net(sock_net(skb->sk));
@@ -137,18 +157,19 @@ static int vsync_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&vn->stream_lock);
 	list_for_each_entry(g, &vn->groups, list) {
-		if (idx++ < skip)
+		if (idx < skip) {
+			idx++;
 			continue;
-		err = vsync_nl_put_group(skb, g, cb);
-		if (err) {
-			idx--;
-			break;
 		}
+		err = vsync_nl_put_group(skb, g, cb, &cb->args[1]);
+		if (err || cb->args[1])
+			break;
+		idx++;
 	}
 	mutex_unlock(&vn->stream_lock);
 	cb->args[0] = idx;
-	/* a group too big for an empty message cannot be dumped at all */
-	if (err && idx == skip)
+	/* nothing fit in an empty message: it never will */
+	if (err && !skb->len)
 		return err;
 	return skb->len;
 }
