@@ -226,9 +226,13 @@ static int vsync_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 	if (flags & (MSG_OOB | MSG_ERRQUEUE))
 		return -EOPNOTSUPP;
-	if (READ_ONCE(vs->state) == VSYNC_SS_UNJOINED &&
-	    skb_queue_empty_lockless(&sk->sk_receive_queue))
-		return -ENOTCONN;
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue)) {
+		if (READ_ONCE(vs->state) == VSYNC_SS_UNJOINED)
+			return -ENOTCONN;
+		/* end of stream, even for a reader that would not wait */
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+			return 0;
+	}
 
 	skb = skb_recv_datagram(sk, flags, &err);
 	if (!skb)
@@ -484,7 +488,7 @@ static int vsync_shutdown(struct socket *sock, int how)
 	lock_sock(sk);
 	if (vs->state == VSYNC_SS_JOINED)
 		vsync_stream_leave(vs);
-	else if (vs->state == VSYNC_SS_UNJOINED)
+	else
 		err = -ENOTCONN;
 	release_sock(sk);
 	return err;
