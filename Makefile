@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# af_vsync: build, lint and test in QEMU on Debian's 6.1 and 6.12 cloud kernels.
+#
+#   make deps        install the packages (Debian 12, apt) and pick the kernels
+#   make module      af_vsync.ko for each kernel, W=1, warnings are errors
+#   make sparse      the same under sparse (C=2), any report is an error
+#   make lint        checkpatch.pl on kmod/ and the uapi header
+#   make userspace   libvsync.a, vsyncctl, vsync-demo in build/userspace
+#   make selftests   the selftests in build/selftests
+#   make check       all of the above (but sparse/lint), then the selftests in
+#                    a VM per kernel; last line "N passed, N failed"
+#   make demo        boot 6.12 and run selftests/vm/demo.sh
+#   make vm-shell    boot a kernel (KVER=..., default 6.12) with a shell
+#   make clean       remove build/
+#
+# Variables: KVER_61, KVER_612 pin the kernels (default: newest with image and
+# headers in apt); KVERS overrides the list tested; TEST_TIMEOUT (per test
+# binary in the VM when tests.list gives none, s), VM_TIMEOUT (per VM, s;
+# default: sum of the tests' limits + 300); LINT_FLAGS (add --strict
+# for checkpatch's CHECKs); DEB_PKGS (more packages for deps); V=1.
+#
+# Build output goes to build/; extracted kernel source bits (kselftest
+# headers, checkpatch) are cached in $(CACHE), keyed by the linux-source
+# package version.
+
+BUILD        := build
+CACHE        ?= /var/cache/af_vsync
+VM           := selftests/vm
+TEST_TIMEOUT ?= 300
+VM_TIMEOUT   ?=
+DEB_PKGS     ?=
+LINT_FLAGS   ?= --no-tree -f -q --show-types
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+# Kernel versions: $(BUILD)/kvers.mk is written by `make deps` (or here,
+# from apt, when missing). Not read by the goals that do not need it.
+NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft
+ifneq ($(filter-out $(NO_KVER_GOALS),$(or $(MAKECMDGOALS),all)),)
+-include $(BUILD)/kvers.mk
+$(BUILD)/kvers.mk:
+	$(Q)mkdir -p $(@D)
+	$(Q)v61=$$($(VM)/kver.sh 6.1) && v612=$$($(VM)/kver.sh 6.12) && \
+	printf 'KVER_61 ?= %s\nKVER_612 ?= %s\n' "$$v61" "$$v612" > $@
+endif
+KVERS ?= $(KVER_61) $(KVER_612)
+
+# kselftest headers and checkpatch, extracted once per linux-source version
+KSRC_TAR := /usr/src/linux-source-6.12.tar.xz
+KSRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
+KSFT     := $(CACHE)/ksft-$(subst ~,_,$(or $(KSRC_VER),none))
+KSFT_INC := $(KSFT)/tools/testing/selftests
+KSFT_FILES := tools/testing/selftests/kselftest_harness.h \
+	      tools/testing/selftests/kselftest.h \
+	      'tools/testing/selftests/kselftest/*' \
+	      scripts/checkpatch.pl scripts/spelling.txt \
+	      scripts/const_structs.checkpatch
+
+MOD_SRCS := Kbuild $(sort $(shell find kmod uapi -type f \( -name '*.[ch]' -o -name 'Makefile' -o -name 'Kbuild' \) 2>/dev/null))
+LINT_SRCS := $(wildcard kmod/*.[ch]) uapi/linux/vsync.h
+
+.PHONY: all deps module sparse lint userspace selftests ksft check vm-test \
+	demo demo-run vm-shell initramfs clean help
+.DELETE_ON_ERROR:
+
+all: module userspace selftests
+
+help:
+	$(Q)sed -n '3,24s/^# \{0,1\}//p' Makefile
+
+deps:
+	$(Q)CACHE=$(CACHE) $(VM)/deps.sh $(BUILD)/kvers.mk $(DEB_PKGS)
+
+# --- the module -----------------------------------------------------------
+# The sources are copied to $(BUILD)/<kver>/mod (only changed files, so the
+# kernel build stays incremental) and built there with that kernel's headers.
+define sync_mod_srcs
+	d=$(CURDIR)/$(BUILD)/$(1)/mod; mkdir -p $$d; \
+	for f in $(MOD_SRCS); do \
+		mkdir -p $$d/$$(dirname $$f); \
+		cmp -s $$f $$d/$$f || cp $$f $$d/$$f || exit 1; \
+	done; \
+	for f in $$(cd $$d && find kmod uapi -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) 2>/dev/null); do \
+		[ -e $$f ] || rm -f $$d/$$f; \
+	done
+endef
+
+module: $(foreach k,$(KVERS),$(BUILD)/$(k)/af_vsync.ko)
+	@:
+
+$(BUILD)/%/af_vsync.ko: $(MOD_SRCS)
+	@echo "  MODULE  $*"
+	$(Q)[ -e /lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
+	$(Q)$(call sync_mod_srcs,$*); log=$(BUILD)/$*/module.log; \
+	if ! $(MAKE) -C /lib/modules/$*/build M=$$d W=1 modules > $$log 2>&1; then \
+		cat $$log; echo "module build for $* failed"; exit 1; \
+	fi; \
+	if grep -i 'warning:' $$log; then \
+		find $$d -name '*.o' -delete; \
+		echo "module build for $* has warnings (see $$log)"; exit 1; \
+	fi; \
+	cp $$d/af_vsync.ko $@
+
+sparse: $(foreach k,$(KVERS),sparse-$(k))
+	@:
+
+sparse-%:
+	@echo "  SPARSE  $*"
+	$(Q)[ -e /lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
+	$(Q)$(call sync_mod_srcs,$*); log=$(BUILD)/$*/sparse.log; \
+	if ! $(MAKE) -C /lib/modules/$*/build M=$$d W=1 C=2 modules > $$log 2>&1; then \
+		cat $$log; echo "sparse build for $* failed"; exit 1; \
+	fi; \
+	if grep -iE 'warning:|error:' $$log; then \
+		echo "sparse reports for $* (see $$log)"; exit 1; \
+	fi
+
+# --- kernel source bits, lint -------------------------------------------------
+ksft: $(KSFT)/.stamp
+
+$(KSFT)/.stamp:
+	$(Q)[ -n "$(KSRC_VER)" ] && [ -r $(KSRC_TAR) ] || { echo "linux-source-6.12 missing: make deps"; exit 1; }
+	@echo "  EXTRACT $(KSFT)"
+	$(Q)rm -rf $(KSFT).tmp && mkdir -p $(KSFT).tmp && \
+	tar -xJf $(KSRC_TAR) -C $(KSFT).tmp --strip-components=1 --wildcards \
+		$(addprefix linux-source-6.12/,$(KSFT_FILES)) && \
+	touch $(KSFT).tmp/.stamp && rm -rf $(KSFT) && mv $(KSFT).tmp $(KSFT)
+
+lint: $(KSFT)/.stamp
+	@echo "  LINT    $(LINT_SRCS)"
+	$(Q)mkdir -p $(BUILD); log=$(BUILD)/lint.log; \
+	perl $(KSFT)/scripts/checkpatch.pl $(LINT_FLAGS) $(LINT_SRCS) > $$log 2>&1; \
+	if [ -s $$log ]; then cat $$log; fi; \
+	if grep -qE '^(ERROR|WARNING):' $$log; then \
+		echo "checkpatch: errors or warnings"; exit 1; \
+	fi
+
+# --- userspace and selftests --------------------------------------------------
+# $(call quietly,NAME,COMMAND): run COMMAND with its output in
+# $(BUILD)/NAME.log; show the log if it fails, its warnings if it does not.
+ifeq ($(V),1)
+quietly = $(2)
+else
+quietly = mkdir -p $(BUILD) && \
+	if $(2) > $(BUILD)/$(1).log 2>&1; then \
+		grep -i 'warning:' $(BUILD)/$(1).log || true; \
+	else \
+		cat $(BUILD)/$(1).log; echo "$(1) build failed"; exit 1; \
+	fi
+endif
+userspace:
+	@echo "  USER    $(BUILD)/userspace"
+	$(Q)$(call quietly,userspace,$(MAKE) -C userspace O=$(CURDIR)/$(BUILD)/userspace)
+
+selftests: userspace $(KSFT)/.stamp
+	@echo "  TESTS   $(BUILD)/selftests"
+	$(Q)$(call quietly,selftests,$(MAKE) -C selftests O=$(CURDIR)/$(BUILD)/selftests \
+		KSFT_INC=$(KSFT_INC) UAPI_INC=$(CURDIR)/uapi \
+		LIBVSYNC=$(CURDIR)/$(BUILD)/userspace/libvsync.a \
+		USERSPACE_INC=$(CURDIR)/userspace/include)
+
+# --- the test VM ------------------------------------------------------------
+initramfs: $(foreach k,$(KVERS),initramfs-$(k))
+	@:
+
+initramfs-%: $(BUILD)/%/af_vsync.ko
+	@echo "  INITRD  $(BUILD)/$*/initramfs.cpio"
+	$(Q)$(VM)/mkinitramfs.sh -k $* -o $(BUILD)/$*/initramfs.cpio \
+		-m $(BUILD)/$*/af_vsync.ko -u $(BUILD)/userspace \
+		$(if $(wildcard $(BUILD)/selftests),-b $(BUILD)/selftests) \
+		$(if $(wildcard selftests/tests.list),-t selftests/tests.list) \
+		-d $(VM)/demo.sh
+
+check:
+	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) vm-test
+
+vm-test: userspace selftests
+	$(Q)rm -f $(BUILD)/summary
+	$(Q)$(MAKE) module initramfs
+	$(Q)pass=0; fail=0; \
+	for k in $(KVERS); do \
+		$(VM)/run.sh -k $$k -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
+			-l selftests/tests.list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
+		if read p f < $(BUILD)/$$k/vm/summary; then \
+			pass=$$((pass + p)); fail=$$((fail + f)); \
+		else \
+			fail=$$((fail + 1)); \
+		fi; \
+	done; \
+	echo "$$pass passed, $$fail failed" | tee $(BUILD)/summary; \
+	[ $$fail = 0 ]
+
+demo:
+	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) demo-run
+
+demo-run: userspace
+	$(Q)$(MAKE) initramfs KVERS=$(KVER_612)
+	$(Q)$(VM)/run.sh -k $(KVER_612) -i $(BUILD)/$(KVER_612)/initramfs.cpio \
+		-o $(BUILD)/$(KVER_612)/demo -m demo -T 900
+
+KVER ?= $(KVER_612)
+vm-shell: userspace
+	$(Q)$(MAKE) selftests || echo "(the selftests did not build: the VM has the tools only)"
+	$(Q)$(MAKE) initramfs KVERS=$(KVER)
+	$(Q)$(VM)/run.sh -k $(KVER) -i $(BUILD)/$(KVER)/initramfs.cpio \
+		-o $(BUILD)/$(KVER)/shell -m shell
+
+clean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,1119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync_check: verify the guarantees of af_vsync (DESIGN.md section 2) on the
+ * merged event logs of every member of one or more groups.
+ *
+ *   vsync_check [-1] [-v] LOG_OR_DIR...
+ *
+ * A directory argument means every regular file in it whose name ends in
+ * ".log".  -1 ("one node") adds the single-node rules of the spec: every
+ * ordering class is in the one total order, and global_seq numbers are
+ * consecutive (a view's gseq is the gseq of the last message before it).
+ * -v prints a line per input file.
+ *
+ * Exit status: 0 and one summary line "vsync_check: OK: ..." when every
+ * guarantee holds; 1 with one line "vsync_check: VIOLATION guarantee N
+ * (name): ... at FILE:LINE" for the first violation found; 2 for a usage,
+ * I/O or log-format error.
+ *
+ * LOG FORMAT (version 1)
+ *
+ * Text, one event per line, fields separated by single spaces, numbers in
+ * decimal except the checksum.  Empty lines and lines starting with '#' are
+ * ignored.  A member id is written NODE:PORT (struct vsync_member_id).  One
+ * file holds the events of one process in the order the process saw them;
+ * it may hold several memberships (a socket that leaves and joins again, or
+ * several sockets used one after the other), each started by an M line.
+ *
+ *   M GROUP NODE:PORT
+ *	A membership starts: the socket joined GROUP and got member id
+ *	NODE:PORT (getsockname after the join).  Every following line until
+ *	the next M belongs to it.  GROUP has no white space.  A member id
+ *	must be unique over all the logs of a run.
+ *   V VIEW_ID GSEQ NODE:PORT[,NODE:PORT...]
+ *	The member read (installed) a view: its id, the global_seq of its
+ *	vsync_msginfo, and the member list in rank order.
+ *   S SENDER_SEQ ORDER LEN CKSUM
+ *	A send by this member returned success.  SENDER_SEQ counts this
+ *	membership's successful sends: 1, 2, 3...  ORDER is the class the
+ *	message was sent with (cmsg, else the socket's VSYNC_ORDER).
+ *   D VIEW_ID NODE:PORT SENDER_SEQ GSEQ ORDER LEN CKSUM
+ *	The member read a data message: the fields of its vsync_msginfo
+ *	(view_id, sender, sender_seq, global_seq, order), the payload length
+ *	and its checksum.
+ *   L
+ *	The membership ended: VSYNC_LEAVE, shutdown() or close() was called.
+ *	D and V lines may follow (items queued before the leave).
+ *   X
+ *	After L, recv returned 0: every item queued to this member was read.
+ *
+ * CKSUM is the 32-bit FNV-1a hash of the payload in hex (vsync_cksum() in
+ * vsync_util.h).  Within one run a group name must denote one group
+ * incarnation: the logs must not span the group becoming empty and being
+ * created again (view ids would start over).
+ *
+ * GUARANTEES CHECKED (numbers as in DESIGN.md section 2)
+ *
+ * 1 view agreement: all members that install view V of a group list the
+ *   same members in the same rank order; each member's view ids strictly
+ *   increase; a member is in every view it installs, listed once.
+ * 2 virtual synchrony: members that both install V and, as their next view,
+ *   the same V' delivered the same set of messages in V.
+ * 3 sending-view delivery: a message carries the view id the deliverer has
+ *   installed, the same at every deliverer, its sender is a member of that
+ *   view, and that view is not older than the view the sender had
+ *   installed before the send.
+ * 4 integrity: no member delivers a message twice; every delivered message
+ *   was logged as sent (S) by its sender, with the same order class,
+ *   length and checksum, identical at every deliverer.
+ * 5 FIFO: per member, per sender and view, sender_seq goes up by one with
+ *   no gap, and every member of the view starts at the same sender_seq.
+ * 7 total: same global_seq means the same message everywhere, a message has
+ *   one global_seq, and each member delivers TOTAL/SAFE messages (all
+ *   messages with -1) in increasing global_seq; with -1, global_seq is
+ *   consecutive and a view's gseq is that of the message before it.
+ * 9 self-delivery: a sender that installs a view newer than the one its
+ *   message was delivered in, delivers one of its later messages, or drains
+ *   its queue after leaving (X), has delivered its own message.
+ * Not checked: 6 (causal: needs happened-before metadata not in the
+ * logs), 8 (safe), 10 (state transfer), 11 (liveness).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ORDER_TOTAL	3
+#define ORDER_SAFE	4
+
+struct mid {
+	uint32_t node;
+	uint32_t port;
+};
+
+enum ev_type { EV_V, EV_S, EV_D, EV_L, EV_X };
+
+struct event {
+	enum ev_type type;
+	int line;
+	uint64_t view_id;	/* V, D */
+	uint64_t gseq;		/* V, D */
+	uint64_t seq;		/* S, D */
+	struct mid sender;	/* D */
+	uint32_t order;		/* S, D */
+	uint64_t len;		/* S, D */
+	uint32_t cksum;		/* S, D */
+	int nmem;		/* V */
+	struct mid *mem;	/* V */
+	long msg;		/* S, D: index into msgs */
+};
+
+struct member {
+	int group;
+	struct mid id;
+	const char *file;
+	int line;
+	struct event *ev;
+	int nev, cap;
+	uint64_t max_view;	/* highest view id installed */
+	int drained;
+};
+
+struct msg {
+	int group;
+	struct mid sender;
+	uint64_t seq;
+	/* from the sender's S line */
+	int sent;
+	int sender_member;
+	int s_line;
+	uint32_t order;
+	uint64_t len;
+	uint32_t cksum;
+	uint64_t view_at_send;	/* view the sender had installed at S */
+	/* from the first delivery */
+	int delivered;
+	const char *d_file;
+	int d_line;
+	uint64_t d_view;
+	uint64_t d_gseq;
+	uint32_t d_order;
+	uint64_t d_len;
+	uint32_t d_cksum;
+	int last_member;	/* duplicate detection within one member */
+};
+
+struct view {
+	int group;
+	uint64_t id;
+	int nmem;
+	struct mid *mem;
+	const char *file;
+	int line;
+};
+
+static char **groups;
+static int ngroups;
+static struct member *members;
+static int nmembers;
+static struct msg *msgs;
+static long nmsgs, capmsgs;
+static struct view *views;
+static long nviews, capviews;
+static long ndeliveries;
+static int one_node, verbose;
+
+/* ---- small helpers ---- */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vsync_check: error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static const char *const gname[] = {
+	[1] = "view agreement", [2] = "virtual synchrony",
+	[3] = "sending-view delivery", [4] = "integrity", [5] = "FIFO",
+	[6] = "causal", [7] = "total order", [8] = "safe",
+	[9] = "self-delivery",
+};
+
+static void violation(int g, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5), noreturn));
+static void violation(int g, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("vsync_check: VIOLATION guarantee %d (%s): ", g, gname[g]);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (file)
+		printf(" at %s:%d", file, line);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+#define MIDF "%u:%u"
+#define MIDA(m) (m).node, (m).port
+
+static int mid_eq(struct mid a, struct mid b)
+{
+	return a.node == b.node && a.port == b.port;
+}
+
+/* ---- hash table: (group, node, port, seq) -> index ---- */
+
+struct hkey {
+	uint64_t a, b;
+};
+
+struct htab {
+	struct hkey *key;
+	long *val;
+	size_t cap, n;
+};
+
+static uint64_t hmix(struct hkey k)
+{
+	uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ (k.b + 0x632BE59BD9B4E019ull);
+
+	h ^= h >> 31;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 29;
+	return h;
+}
+
+static long *hfind(struct htab *t, struct hkey k, int insert)
+{
+	size_t i;
+
+	if (insert && (t->n + 1) * 2 > t->cap) {
+		struct htab nt = { .cap = t->cap ? t->cap * 2 : 1024 };
+		size_t j;
+
+		nt.key = xrealloc(NULL, nt.cap * sizeof(*nt.key));
+		nt.val = xrealloc(NULL, nt.cap * sizeof(*nt.val));
+		for (j = 0; j < nt.cap; j++)
+			nt.val[j] = -1;
+		for (j = 0; j < t->cap; j++)
+			if (t->val[j] >= 0)
+				*hfind(&nt, t->key[j], 1) = t->val[j];
+		free(t->key);
+		free(t->val);
+		*t = nt;
+	}
+	if (!t->cap)
+		return NULL;
+	for (i = hmix(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (t->val[i] < 0) {
+			if (!insert)
+				return NULL;
+			t->key[i] = k;
+			t->n++;
+			return &t->val[i];
+		}
+		if (t->key[i].a == k.a && t->key[i].b == k.b)
+			return &t->val[i];
+	}
+}
+
+static struct htab msg_tab, gseq_tab, view_tab;
+
+static struct hkey msg_key(int g, struct mid s, uint64_t seq)
+{
+	struct hkey k = {
+		.a = (uint64_t)s.node << 32 | s.port,
+		.b = seq ^ ((uint64_t)g << 48),
+	};
+
+	return k;
+}
+
+static long msg_get(int g, struct mid s, uint64_t seq)
+{
+	struct hkey k = msg_key(g, s, seq);
+	long *v, i;
+
+	/* The key above can only collide for huge seq: compare in full. */
+	for (;;) {
+		v = hfind(&msg_tab, k, 1);
+		if (*v < 0)
+			break;
+		i = *v;
+		if (msgs[i].group == g && mid_eq(msgs[i].sender, s) && msgs[i].seq == seq)
+			return i;
+		k.b = k.b * 31 + 7;	/* collision: probe another key */
+	}
+	if (nmsgs == capmsgs) {
+		capmsgs = capmsgs ? capmsgs * 2 : 4096;
+		msgs = xrealloc(msgs, capmsgs * sizeof(*msgs));
+	}
+	i = nmsgs++;
+	memset(&msgs[i], 0, sizeof(msgs[i]));
+	msgs[i].group = g;
+	msgs[i].sender = s;
+	msgs[i].seq = seq;
+	msgs[i].sender_member = -1;
+	msgs[i].last_member = -1;
+	*v = i;
+	return i;
+}
+
+/* ---- parsing ---- */
+
+static int group_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ngroups; i++)
+		if (!strcmp(groups[i], name))
+			return i;
+	groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+	groups[ngroups] = xstrdup(name);
+	return ngroups++;
+}
+
+static int parse_u64(const char *s, uint64_t *v, int base)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	return (errno || *end) ? -1 : 0;
+}
+
+static int parse_u32(const char *s, uint32_t *v, int base)
+{
+	uint64_t x;
+
+	if (parse_u64(s, &x, base) || x > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int parse_mid(const char *s, struct mid *m)
+{
+	char buf[64], *colon;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	return parse_u32(buf, &m->node, 10) || parse_u32(colon + 1, &m->port, 10) ? -1 : 0;
+}
+
+static struct event *new_event(struct member *m, enum ev_type t, int line)
+{
+	struct event *e;
+
+	if (m->nev == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 64;
+		m->ev = xrealloc(m->ev, m->cap * sizeof(*m->ev));
+	}
+	e = &m->ev[m->nev++];
+	memset(e, 0, sizeof(*e));
+	e->type = t;
+	e->line = line;
+	e->msg = -1;
+	return e;
+}
+
+#define MAXTOK 16
+
+static void parse_file(const char *path)
+{
+	char *line = NULL, *tok[MAXTOK], *p, *save;
+	struct member *cur = NULL;
+	size_t cap = 0;
+	int lineno = 0, ntok, i;
+	const char *file = xstrdup(path);
+	FILE *f = fopen(path, "r");
+	ssize_t len;
+
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		ntok = 0;
+		for (p = strtok_r(line, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
+			if (ntok == MAXTOK)
+				die("%s:%d: too many fields", path, lineno);
+			tok[ntok++] = p;
+		}
+		if (!ntok)
+			continue;
+		if (strlen(tok[0]) != 1)
+			die("%s:%d: unknown record '%s'", path, lineno, tok[0]);
+		if (tok[0][0] != 'M' && !cur)
+			die("%s:%d: record before the first M line", path, lineno);
+		switch (tok[0][0]) {
+		case 'M': {
+			struct mid id;
+
+			if (ntok != 3 || parse_mid(tok[2], &id))
+				die("%s:%d: bad M line", path, lineno);
+			for (i = 0; i < nmembers; i++)
+				if (mid_eq(members[i].id, id) &&
+				    !strcmp(groups[members[i].group], tok[1]))
+					die("%s:%d: member " MIDF " of %s already started at %s:%d",
+					    path, lineno, MIDA(id), tok[1],
+					    members[i].file, members[i].line);
+			members = xrealloc(members, (nmembers + 1) * sizeof(*members));
+			cur = &members[nmembers++];
+			memset(cur, 0, sizeof(*cur));
+			cur->group = group_index(tok[1]);
+			cur->id = id;
+			cur->file = file;
+			cur->line = lineno;
+			break;
+		}
+		case 'V': {
+			struct event *e = new_event(cur, EV_V, lineno);
+			char *q, *s2;
+
+			if (ntok != 4 || parse_u64(tok[1], &e->view_id, 10) ||
+			    parse_u64(tok[2], &e->gseq, 10))
+				die("%s:%d: bad V line", path, lineno);
+			for (q = strtok_r(tok[3], ",", &s2); q; q = strtok_r(NULL, ",", &s2)) {
+				e->mem = xrealloc(e->mem, (e->nmem + 1) * sizeof(*e->mem));
+				if (parse_mid(q, &e->mem[e->nmem++]))
+					die("%s:%d: bad member '%s'", path, lineno, q);
+			}
+			if (!e->nmem)
+				die("%s:%d: view without members", path, lineno);
+			break;
+		}
+		case 'S': {
+			struct event *e = new_event(cur, EV_S, lineno);
+
+			if (ntok != 5 || parse_u64(tok[1], &e->seq, 10) ||
+			    parse_u32(tok[2], &e->order, 10) ||
+			    parse_u64(tok[3], &e->len, 10) ||
+			    parse_u32(tok[4], &e->cksum, 16))
+				die("%s:%d: bad S line", path, lineno);
+			break;
+		}
+		case 'D': {
+			struct event *e = new_event(cur, EV_D, lineno);
+
+			if (ntok != 8 || parse_u64(tok[1], &e->view_id, 10) ||
+			    parse_mid(tok[2], &e->sender) ||
+			    parse_u64(tok[3], &e->seq, 10) ||
+			    parse_u64(tok[4], &e->gseq, 10) ||
+			    parse_u32(tok[5], &e->order, 10) ||
+			    parse_u64(tok[6], &e->len, 10) ||
+			    parse_u32(tok[7], &e->cksum, 16))
+				die("%s:%d: bad D line", path, lineno);
+			break;
+		}
+		case 'L':
+		case 'X':
+			if (ntok != 1)
+				die("%s:%d: bad %s line", path, lineno, tok[0]);
+			new_event(cur, tok[0][0] == 'L' ? EV_L : EV_X, lineno);
+			break;
+		default:
+			die("%s:%d: unknown record '%s'", path, lineno, tok[0]);
+		}
+	}
+	free(line);
+	if (ferror(f))
+		die("%s: read error", path);
+	fclose(f);
+	if (verbose)
+		printf("vsync_check: read %s (%d lines)\n", path, lineno);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void parse_arg(const char *path)
+{
+	struct stat st;
+	struct dirent *d;
+	char **names = NULL;
+	int n = 0, i;
+	DIR *dir;
+
+	if (stat(path, &st))
+		die("%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		parse_file(path);
+		return;
+	}
+	dir = opendir(path);
+	if (!dir)
+		die("%s: %s", path, strerror(errno));
+	while ((d = readdir(dir))) {
+		char *full;
+
+		if (!ends_with(d->d_name, ".log"))
+			continue;
+		full = xrealloc(NULL, strlen(path) + strlen(d->d_name) + 2);
+		sprintf(full, "%s/%s", path, d->d_name);
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = full;
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		parse_file(names[i]);
+	if (!n)
+		die("%s: no *.log files", path);
+}
+
+/* ---- pass 1: each member on its own, in log order ---- */
+
+static struct view *view_get(int g, uint64_t id, int *created)
+{
+	struct hkey k = { .a = (uint64_t)g, .b = id };
+	long *v = hfind(&view_tab, k, 1);
+
+	*created = 0;
+	if (*v < 0) {
+		if (nviews == capviews) {
+			capviews = capviews ? capviews * 2 : 256;
+			views = xrealloc(views, capviews * sizeof(*views));
+		}
+		*v = nviews++;
+		memset(&views[*v], 0, sizeof(views[*v]));
+		views[*v].group = g;
+		views[*v].id = id;
+		*created = 1;
+	}
+	return &views[*v];
+}
+
+static int in_list(const struct mid *l, int n, struct mid x)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (mid_eq(l[i], x))
+			return i;
+	return -1;
+}
+
+/* Per member and sender: the last message delivered from it. */
+struct fifo_state {
+	struct mid sender;
+	uint64_t view, seq;
+};
+
+static void check_member(int mi)
+{
+	struct member *m = &members[mi];
+	struct event *cv = NULL;	/* current view */
+	uint64_t next_s = 1, last_tot = 0, last_gseq = 0;
+	int have_tot = 0, have_gseq = 0, left = 0, i, j, created;
+	struct fifo_state *fs = NULL;
+	int nfs = 0;
+
+	for (i = 0; i < m->nev; i++) {
+		struct event *e = &m->ev[i];
+
+		switch (e->type) {
+		case EV_V: {
+			struct view *v;
+
+			if (cv && e->view_id <= cv->view_id)
+				violation(1, m->file, e->line,
+					  "member " MIDF " installs view %llu after view %llu",
+					  MIDA(m->id), (unsigned long long)e->view_id,
+					  (unsigned long long)cv->view_id);
+			if (in_list(e->mem, e->nmem, m->id) < 0)
+				violation(1, m->file, e->line,
+					  "member " MIDF " installs view %llu that does not list it",
+					  MIDA(m->id), (unsigned long long)e->view_id);
+			for (j = 0; j < e->nmem; j++)
+				if (in_list(e->mem, j, e->mem[j]) >= 0)
+					violation(1, m->file, e->line,
+						  "view %llu lists " MIDF " twice",
+						  (unsigned long long)e->view_id, MIDA(e->mem[j]));
+			v = view_get(m->group, e->view_id, &created);
+			if (created) {
+				v->nmem = e->nmem;
+				v->mem = e->mem;
+				v->file = m->file;
+				v->line = e->line;
+			} else if (v->nmem != e->nmem ||
+				   memcmp(v->mem, e->mem, e->nmem * sizeof(*e->mem))) {
+				violation(1, m->file, e->line,
+					  "view %llu of %s has another member list than at %s:%d",
+					  (unsigned long long)e->view_id, groups[m->group],
+					  v->file, v->line);
+			}
+			if (one_node && cv && have_gseq && e->gseq != last_gseq)
+				violation(7, m->file, e->line,
+					  "view %llu has gseq %llu but the last message before it had gseq %llu",
+					  (unsigned long long)e->view_id,
+					  (unsigned long long)e->gseq,
+					  (unsigned long long)last_gseq);
+			if (one_node) {
+				last_gseq = e->gseq;
+				have_gseq = 1;
+			}
+			cv = e;
+			if (e->view_id > m->max_view)
+				m->max_view = e->view_id;
+			break;
+		}
+		case EV_S: {
+			struct msg *g;
+
+			if (e->seq != next_s)
+				die("%s:%d: S line with sender_seq %llu, expected %llu",
+				    m->file, e->line, (unsigned long long)e->seq,
+				    (unsigned long long)next_s);
+			next_s++;
+			e->msg = msg_get(m->group, m->id, e->seq);
+			g = &msgs[e->msg];
+			g->sent = 1;
+			g->sender_member = mi;
+			g->s_line = e->line;
+			g->order = e->order;
+			g->len = e->len;
+			g->cksum = e->cksum;
+			g->view_at_send = cv ? cv->view_id : 0;
+			break;
+		}
+		case EV_D: {
+			struct msg *g;
+			int tot;
+
+			ndeliveries++;
+			if (!cv)
+				violation(3, m->file, e->line,
+					  "message " MIDF "#%llu delivered before any view",
+					  MIDA(e->sender), (unsigned long long)e->seq);
+			if (e->view_id != cv->view_id)
+				violation(3, m->file, e->line,
+					  "message " MIDF "#%llu carries view %llu but the member is in view %llu",
+					  MIDA(e->sender), (unsigned long long)e->seq,
+					  (unsigned long long)e->view_id,
+					  (unsigned long long)cv->view_id);
+			if (in_list(cv->mem, cv->nmem, e->sender) < 0)
+				violation(3, m->file, e->line,
+					  "message " MIDF "#%llu delivered in view %llu whose members do not include its sender",
+					  MIDA(e->sender), (unsigned long long)e->seq,
+					  (unsigned long long)e->view_id);
+			e->msg = msg_get(m->group, e->sender, e->seq);
+			g = &msgs[e->msg];
+			if (g->last_member == mi)
+				violation(4, m->file, e->line,
+					  "message " MIDF "#%llu delivered twice to " MIDF,
+					  MIDA(e->sender), (unsigned long long)e->seq, MIDA(m->id));
+			g->last_member = mi;
+			if (!g->delivered) {
+				g->delivered = 1;
+				g->d_file = m->file;
+				g->d_line = e->line;
+				g->d_view = e->view_id;
+				g->d_gseq = e->gseq;
+				g->d_order = e->order;
+				g->d_len = e->len;
+				g->d_cksum = e->cksum;
+			} else {
+				if (g->d_view != e->view_id)
+					violation(3, m->file, e->line,
+						  "message " MIDF "#%llu delivered in view %llu here, in view %llu at %s:%d",
+						  MIDA(e->sender), (unsigned long long)e->seq,
+						  (unsigned long long)e->view_id,
+						  (unsigned long long)g->d_view, g->d_file, g->d_line);
+				if (g->d_gseq != e->gseq)
+					violation(7, m->file, e->line,
+						  "message " MIDF "#%llu has gseq %llu here, %llu at %s:%d",
+						  MIDA(e->sender), (unsigned long long)e->seq,
+						  (unsigned long long)e->gseq,
+						  (unsigned long long)g->d_gseq, g->d_file, g->d_line);
+				if (g->d_order != e->order || g->d_len != e->len ||
+				    g->d_cksum != e->cksum)
+					violation(4, m->file, e->line,
+						  "message " MIDF "#%llu has order/len/cksum %u/%llu/%08x here, %u/%llu/%08x at %s:%d",
+						  MIDA(e->sender), (unsigned long long)e->seq,
+						  e->order, (unsigned long long)e->len, e->cksum,
+						  g->d_order, (unsigned long long)g->d_len,
+						  g->d_cksum, g->d_file, g->d_line);
+			}
+			/* same gseq = same message */
+			if (e->gseq) {
+				struct hkey k = { .a = (uint64_t)m->group, .b = e->gseq };
+				long *v = hfind(&gseq_tab, k, 1);
+
+				if (*v < 0)
+					*v = e->msg;
+				else if (*v != e->msg)
+					violation(7, m->file, e->line,
+						  "gseq %llu is message " MIDF "#%llu here but " MIDF "#%llu elsewhere",
+						  (unsigned long long)e->gseq, MIDA(e->sender),
+						  (unsigned long long)e->seq,
+						  MIDA(msgs[*v].sender),
+						  (unsigned long long)msgs[*v].seq);
+			}
+			/* total order */
+			tot = one_node || e->order == ORDER_TOTAL || e->order == ORDER_SAFE;
+			if (tot) {
+				if (!e->gseq)
+					violation(7, m->file, e->line,
+						  "message " MIDF "#%llu of class %u has no gseq",
+						  MIDA(e->sender), (unsigned long long)e->seq, e->order);
+				if (have_tot && e->gseq <= last_tot)
+					violation(7, m->file, e->line,
+						  "gseq %llu delivered after gseq %llu",
+						  (unsigned long long)e->gseq,
+						  (unsigned long long)last_tot);
+				last_tot = e->gseq;
+				have_tot = 1;
+			}
+			if (one_node) {
+				if (have_gseq && e->gseq != last_gseq + 1)
+					violation(7, m->file, e->line,
+						  "gseq %llu follows gseq %llu (one node: consecutive)",
+						  (unsigned long long)e->gseq,
+						  (unsigned long long)last_gseq);
+				last_gseq = e->gseq;
+				have_gseq = 1;
+			}
+			/* FIFO */
+			for (j = 0; j < nfs; j++)
+				if (mid_eq(fs[j].sender, e->sender))
+					break;
+			if (j == nfs) {
+				fs = xrealloc(fs, (nfs + 1) * sizeof(*fs));
+				fs[nfs].sender = e->sender;
+				fs[nfs].view = e->view_id;
+				fs[nfs].seq = e->seq;
+				nfs++;
+			} else {
+				if (fs[j].view == e->view_id && e->seq != fs[j].seq + 1)
+					violation(5, m->file, e->line,
+						  "from " MIDF " sender_seq %llu follows %llu in view %llu",
+						  MIDA(e->sender), (unsigned long long)e->seq,
+						  (unsigned long long)fs[j].seq,
+						  (unsigned long long)e->view_id);
+				if (fs[j].view != e->view_id && e->seq <= fs[j].seq)
+					violation(5, m->file, e->line,
+						  "from " MIDF " sender_seq %llu in view %llu after %llu in view %llu",
+						  MIDA(e->sender), (unsigned long long)e->seq,
+						  (unsigned long long)e->view_id,
+						  (unsigned long long)fs[j].seq,
+						  (unsigned long long)fs[j].view);
+				fs[j].view = e->view_id;
+				fs[j].seq = e->seq;
+			}
+			break;
+		}
+		case EV_L:
+			if (left)
+				die("%s:%d: second L line", m->file, e->line);
+			left = 1;
+			break;
+		case EV_X:
+			if (!left)
+				die("%s:%d: X line before L", m->file, e->line);
+			m->drained = 1;
+			break;
+		}
+	}
+	free(fs);
+}
+
+/* ---- pass 2: across members ---- */
+
+/* One member's deliveries in one view, with the view that followed. */
+struct segment {
+	int member;
+	int group;
+	uint64_t view, next_view;
+	long *msg;		/* sorted message indices */
+	int n;
+	int line;		/* line of the next view */
+};
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->view != y->view)
+		return x->view < y->view ? -1 : 1;
+	if (x->next_view != y->next_view)
+		return x->next_view < y->next_view ? -1 : 1;
+	return x->member - y->member;
+}
+
+static void describe_msg(long i, char *buf, size_t len)
+{
+	snprintf(buf, len, MIDF "#%llu", MIDA(msgs[i].sender),
+		 (unsigned long long)msgs[i].seq);
+}
+
+static void check_virtual_synchrony(void)
+{
+	struct segment *seg = NULL;
+	long nseg = 0, i, j;
+	int mi, k;
+
+	for (mi = 0; mi < nmembers; mi++) {
+		struct member *m = &members[mi];
+		long *cur = NULL;
+		int ncur = 0, inview = 0;
+		uint64_t view = 0;
+
+		for (k = 0; k < m->nev; k++) {
+			struct event *e = &m->ev[k];
+
+			if (e->type == EV_D) {
+				cur = xrealloc(cur, (ncur + 1) * sizeof(*cur));
+				cur[ncur++] = e->msg;
+			} else if (e->type == EV_V) {
+				if (inview) {
+					seg = xrealloc(seg, (nseg + 1) * sizeof(*seg));
+					qsort(cur, ncur, sizeof(*cur), cmp_long);
+					seg[nseg++] = (struct segment){
+						.member = mi, .group = m->group,
+						.view = view, .next_view = e->view_id,
+						.msg = cur, .n = ncur, .line = e->line,
+					};
+				} else {
+					free(cur);
+				}
+				cur = NULL;
+				ncur = 0;
+				inview = 1;
+				view = e->view_id;
+			}
+		}
+		free(cur);
+	}
+	qsort(seg, nseg, sizeof(*seg), cmp_seg);
+	for (i = 0; i < nseg; i = j) {
+		for (j = i + 1; j < nseg && seg[j].group == seg[i].group &&
+		     seg[j].view == seg[i].view && seg[j].next_view == seg[i].next_view; j++) {
+			struct segment *a = &seg[i], *b = &seg[j];
+			int x = 0, y = 0;
+			char d[64];
+
+			while (x < a->n || y < b->n) {
+				if (x < a->n && y < b->n && a->msg[x] == b->msg[y]) {
+					x++;
+					y++;
+					continue;
+				}
+				if (y >= b->n || (x < a->n && a->msg[x] < b->msg[y])) {
+					describe_msg(a->msg[x], d, sizeof(d));
+					violation(2, members[b->member].file, b->line,
+						  "members " MIDF " and " MIDF " both went from view %llu to %llu; %s was delivered in view %llu by the first only",
+						  MIDA(members[a->member].id),
+						  MIDA(members[b->member].id),
+						  (unsigned long long)a->view,
+						  (unsigned long long)a->next_view, d,
+						  (unsigned long long)a->view);
+				}
+				describe_msg(b->msg[y], d, sizeof(d));
+				violation(2, members[b->member].file, b->line,
+					  "members " MIDF " and " MIDF " both went from view %llu to %llu; %s was delivered in view %llu by the second only",
+					  MIDA(members[a->member].id),
+					  MIDA(members[b->member].id),
+					  (unsigned long long)a->view,
+					  (unsigned long long)a->next_view, d,
+					  (unsigned long long)a->view);
+			}
+		}
+	}
+	for (i = 0; i < nseg; i++)
+		free(seg[i].msg);
+	free(seg);
+}
+
+static void check_messages(void)
+{
+	long i;
+
+	for (i = 0; i < nmsgs; i++) {
+		struct msg *g = &msgs[i];
+		char d[64];
+
+		describe_msg(i, d, sizeof(d));
+		if (!g->delivered)
+			continue;
+		if (!g->sent)
+			violation(4, g->d_file, g->d_line,
+				  "message %s of group %s was delivered but never logged as sent",
+				  d, groups[g->group]);
+		if (g->order != g->d_order || g->len != g->d_len || g->cksum != g->d_cksum)
+			violation(4, g->d_file, g->d_line,
+				  "message %s delivered with order/len/cksum %u/%llu/%08x, sent with %u/%llu/%08x at %s:%d",
+				  d, g->d_order, (unsigned long long)g->d_len, g->d_cksum,
+				  g->order, (unsigned long long)g->len, g->cksum,
+				  members[g->sender_member].file, g->s_line);
+		if (g->d_view < g->view_at_send)
+			violation(3, g->d_file, g->d_line,
+				  "message %s delivered in view %llu but its sender had installed view %llu before sending it (%s:%d)",
+				  d, (unsigned long long)g->d_view,
+				  (unsigned long long)g->view_at_send,
+				  members[g->sender_member].file, g->s_line);
+	}
+}
+
+/* FIFO across members: everyone in V starts at the same sender_seq. */
+struct first {
+	int group;
+	struct mid sender;
+	uint64_t view, seq;
+	int member, line;
+};
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct first *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->sender.node != y->sender.node)
+		return x->sender.node < y->sender.node ? -1 : 1;
+	if (x->sender.port != y->sender.port)
+		return x->sender.port < y->sender.port ? -1 : 1;
+	if (x->view != y->view)
+		return x->view < y->view ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->member - y->member;
+}
+
+static void check_fifo_start(void)
+{
+	struct first *f = NULL;
+	long nf = 0, i;
+	int mi, k;
+
+	for (mi = 0; mi < nmembers; mi++) {
+		struct member *m = &members[mi];
+		long start = nf;
+
+		for (k = 0; k < m->nev; k++) {
+			struct event *e = &m->ev[k];
+			long j;
+
+			if (e->type != EV_D)
+				continue;
+			for (j = start; j < nf; j++)
+				if (mid_eq(f[j].sender, e->sender) && f[j].view == e->view_id)
+					break;
+			if (j < nf)
+				continue;
+			f = xrealloc(f, (nf + 1) * sizeof(*f));
+			f[nf++] = (struct first){
+				.group = m->group, .sender = e->sender,
+				.view = e->view_id, .seq = e->seq,
+				.member = mi, .line = e->line,
+			};
+		}
+	}
+	qsort(f, nf, sizeof(*f), cmp_first);
+	for (i = 1; i < nf; i++) {
+		if (f[i].group != f[i - 1].group || !mid_eq(f[i].sender, f[i - 1].sender) ||
+		    f[i].view != f[i - 1].view || f[i].seq == f[i - 1].seq)
+			continue;
+		violation(5, members[f[i].member].file, f[i].line,
+			  "in view %llu member " MIDF " first delivers " MIDF "#%llu, but " MIDF " delivered #%llu of that sender in that view",
+			  (unsigned long long)f[i].view, MIDA(members[f[i].member].id),
+			  MIDA(f[i].sender), (unsigned long long)f[i].seq,
+			  MIDA(members[f[i - 1].member].id),
+			  (unsigned long long)f[i - 1].seq);
+	}
+	free(f);
+}
+
+static void check_self_delivery(void)
+{
+	int mi, k;
+
+	for (mi = 0; mi < nmembers; mi++) {
+		struct member *m = &members[mi];
+		uint64_t max_own = 0;
+		int *got;
+		long nsent = 0;
+
+		for (k = 0; k < m->nev; k++)
+			if (m->ev[k].type == EV_S)
+				nsent++;
+		got = calloc(nsent + 1, sizeof(*got));
+		if (!got)
+			die("out of memory");
+		for (k = 0; k < m->nev; k++) {
+			struct event *e = &m->ev[k];
+
+			if (e->type == EV_D && mid_eq(e->sender, m->id) &&
+			    e->seq >= 1 && e->seq <= (uint64_t)nsent) {
+				got[e->seq] = 1;
+				if (e->seq > max_own)
+					max_own = e->seq;
+			}
+		}
+		for (k = 0; k < m->nev; k++) {
+			struct event *e = &m->ev[k];
+			struct msg *g;
+
+			if (e->type != EV_S || got[e->seq])
+				continue;
+			g = &msgs[e->msg];
+			if (g->delivered && m->max_view > g->d_view)
+				violation(9, m->file, e->line,
+					  "member " MIDF " did not deliver its own message #%llu of view %llu but installed view %llu",
+					  MIDA(m->id), (unsigned long long)e->seq,
+					  (unsigned long long)g->d_view,
+					  (unsigned long long)m->max_view);
+			if (max_own > e->seq)
+				violation(9, m->file, e->line,
+					  "member " MIDF " did not deliver its own message #%llu but delivered its #%llu",
+					  MIDA(m->id), (unsigned long long)e->seq,
+					  (unsigned long long)max_own);
+			if (m->drained)
+				violation(9, m->file, e->line,
+					  "member " MIDF " read its queue to the end after leaving but never delivered its own message #%llu",
+					  MIDA(m->id), (unsigned long long)e->seq);
+		}
+		free(got);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int opt, i;
+	long nsent = 0, ndel = 0;
+
+	while ((opt = getopt(argc, argv, "1vh")) != -1) {
+		switch (opt) {
+		case '1':
+			one_node = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-1] [-v] LOG_OR_DIR...\n", argv[0]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: %s [-1] [-v] LOG_OR_DIR...\n", argv[0]);
+		return 2;
+	}
+	for (i = optind; i < argc; i++)
+		parse_arg(argv[i]);
+	if (!nmembers)
+		die("no members in the logs");
+	for (i = 0; i < nmembers; i++)
+		check_member(i);
+	check_messages();
+	check_fifo_start();
+	check_virtual_synchrony();
+	check_self_delivery();
+	for (i = 0; i < nmsgs; i++) {
+		nsent += msgs[i].sent;
+		ndel += msgs[i].delivered;
+	}
+	printf("vsync_check: OK: %d groups, %d members, %ld views, %ld messages sent, %ld delivered, %ld deliveries%s\n",
+	       ngroups, nmembers, nviews, nsent, ndel, ndeliveries,
+	       one_node ? " (one node)" : "");
+	return 0;
+}

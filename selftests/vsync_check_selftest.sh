@@ -1,0 +1,227 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Self-test of vsync_check: hand-made logs of one group with three members
+# (a.log 1:1, b.log 1:2, c.log 1:3).  The clean set must pass, with and
+# without -1; every broken set must be rejected (exit 1) naming the right
+# guarantee.  Needs no kernel: runs on the build host and in the VM.
+# Output is KTAP.
+#
+# usage: vsync_check_selftest.sh [PATH_TO_vsync_check]
+
+here=$(cd "$(dirname "$0")" && pwd)
+CHECK=${1:-${VSYNC_CHECK:-$here/vsync_check}}
+
+for base in "$TMPDIR" /tmp /dev/shm /run .; do
+	[ -n "$base" ] && [ -d "$base" ] && [ -w "$base" ] && break
+done
+tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+NTESTS=23
+n=0
+failed=0
+
+# The clean run: views 1..4, C joins in 3 and leaves in 4, gseq 1..8.
+# Checksums are FNV-1a of: hello 4f9f2cab, abc 1a47e90b, "" 811c9dc5,
+# xy 58637fda, abcd ce3479bd, z ff0c53ad, q f40c425c, r f70c4715.
+clean() {
+	d=$1
+	mkdir -p "$d"
+	cat > "$d/a.log" <<'EOF'
+# member A
+M g 1:1
+V 1 0 1:1
+S 1 3 5 4f9f2cab
+D 1 1:1 1 1 3 5 4f9f2cab
+V 2 1 1:1,1:2
+S 2 1 3 1a47e90b
+D 2 1:1 2 2 1 3 1a47e90b
+D 2 1:2 1 3 3 0 811c9dc5
+V 3 3 1:1,1:2,1:3
+S 3 3 4 ce3479bd
+D 3 1:3 1 4 4 2 58637fda
+D 3 1:1 3 5 3 4 ce3479bd
+V 4 5 1:1,1:2
+S 4 1 1 f40c425c
+S 5 1 1 f70c4715
+D 4 1:2 2 6 2 1 ff0c53ad
+D 4 1:1 4 7 1 1 f40c425c
+D 4 1:1 5 8 1 1 f70c4715
+L
+X
+EOF
+	cat > "$d/b.log" <<'EOF'
+M g 1:2
+V 2 1 1:1,1:2
+S 1 3 0 811c9dc5
+D 2 1:1 2 2 1 3 1a47e90b
+D 2 1:2 1 3 3 0 811c9dc5
+V 3 3 1:1,1:2,1:3
+D 3 1:3 1 4 4 2 58637fda
+D 3 1:1 3 5 3 4 ce3479bd
+V 4 5 1:1,1:2
+S 2 2 1 ff0c53ad
+D 4 1:2 2 6 2 1 ff0c53ad
+D 4 1:1 4 7 1 1 f40c425c
+D 4 1:1 5 8 1 1 f70c4715
+L
+X
+EOF
+	cat > "$d/c.log" <<'EOF'
+M g 1:3
+V 3 3 1:1,1:2,1:3
+S 1 4 2 58637fda
+D 3 1:3 1 4 4 2 58637fda
+D 3 1:1 3 5 3 4 ce3479bd
+L
+X
+EOF
+}
+
+# expect NAME WANT(0 or guarantee number) [checker options] -- DIR
+# WANT 0: must exit 0 with an OK line; WANT N: must exit 1 naming guarantee N.
+expect() {
+	name=$1 want=$2
+	shift 2
+	n=$((n + 1))
+	out=$("$CHECK" "$@" 2>&1)
+	rc=$?
+	ok=0
+	if [ "$want" = 0 ]; then
+		[ $rc = 0 ] && echo "$out" | grep -q '^vsync_check: OK:' && ok=1
+	elif [ "$want" = fmt ]; then
+		[ $rc = 2 ] && ok=1
+	else
+		[ $rc = 1 ] && echo "$out" | grep -q "VIOLATION guarantee $want " && ok=1
+	fi
+	echo "$out" | sed 's/^/# /'
+	if [ $ok = 1 ]; then
+		echo "ok $n $name"
+	else
+		echo "# expected ${want}, checker exit $rc"
+		echo "not ok $n $name"
+		failed=$((failed + 1))
+	fi
+}
+
+# case NAME: a fresh copy of the clean set in $tmp/NAME, printed dir
+mk() {
+	clean "$tmp/$1"
+	echo "$tmp/$1"
+}
+
+# Line edits by exact match (awk: same in busybox and on the host).
+# del FILE LINE / rep FILE LINE NEW / after FILE LINE NEW
+del() {
+	awk -v p="$2" '$0 != p' "$1" > "$1.new" && mv "$1.new" "$1"
+}
+rep() {
+	awk -v p="$2" -v l="$3" '{ if ($0 == p) print l; else print }' "$1" > "$1.new" &&
+		mv "$1.new" "$1"
+}
+after() {
+	awk -v p="$2" -v l="$3" '{ print } $0 == p { print l }' "$1" > "$1.new" &&
+		mv "$1.new" "$1"
+}
+
+echo "TAP version 13"
+echo "1..$NTESTS"
+
+if [ ! -x "$CHECK" ]; then
+	echo "# no checker at $CHECK"
+	i=0
+	while [ $i -lt $NTESTS ]; do
+		i=$((i + 1))
+		echo "not ok $i vsync_check_missing"
+	done
+	exit 1
+fi
+
+d=$(mk clean)
+expect clean_passes 0 "$d"
+expect clean_passes_one_node 0 -1 "$d"
+expect clean_passes_as_files 0 -1 "$d/a.log" "$d/b.log" "$d/c.log"
+
+d=$(mk g1_member_list)
+rep "$d/b.log" "V 3 3 1:1,1:2,1:3" "V 3 3 1:2,1:1,1:3"
+expect g1_view_member_lists_differ 1 "$d"
+
+d=$(mk g1_not_increasing)
+rep "$d/a.log" "V 4 5 1:1,1:2" "V 3 5 1:1,1:2,1:3"
+expect g1_view_ids_not_increasing 1 "$d"
+
+d=$(mk g1_self_missing)
+rep "$d/c.log" "V 3 3 1:1,1:2,1:3" "V 3 3 1:1,1:2"
+expect g1_member_not_in_own_view 1 "$d"
+
+d=$(mk g2)
+del "$d/b.log" "D 3 1:1 3 5 3 4 ce3479bd"
+expect g2_different_sets_in_view 2 "$d"
+
+d=$(mk g3_view_id)
+rep "$d/b.log" "D 3 1:1 3 5 3 4 ce3479bd" "D 2 1:1 3 5 3 4 ce3479bd"
+expect g3_delivered_in_other_view 3 "$d"
+
+d=$(mk g3_nonmember)
+rep "$d/b.log" "D 2 1:2 1 3 3 0 811c9dc5" "D 2 1:3 9 3 3 0 811c9dc5"
+expect g3_sender_not_in_view 3 "$d"
+
+d=$(mk g3_before_send)
+del "$d/b.log" "S 1 3 0 811c9dc5"
+after "$d/b.log" "V 3 3 1:1,1:2,1:3" "S 1 3 0 811c9dc5"
+expect g3_delivered_before_send_view 3 "$d"
+
+d=$(mk g4_dup)
+after "$d/a.log" "D 3 1:3 1 4 4 2 58637fda" "D 3 1:3 1 4 4 2 58637fda"
+expect g4_duplicate_delivery 4 "$d"
+
+d=$(mk g4_cksum)
+rep "$d/b.log" "D 2 1:2 1 3 3 0 811c9dc5" "D 2 1:2 1 3 3 0 811c9dc6"
+expect g4_checksum_differs 4 "$d"
+
+d=$(mk g4_not_sent)
+del "$d/c.log" "S 1 4 2 58637fda"
+expect g4_never_sent 4 "$d"
+
+d=$(mk g4_sent_other)
+rep "$d/a.log" "S 1 3 5 4f9f2cab" "S 1 3 5 4f9f2cac"
+expect g4_sent_payload_differs 4 "$d"
+
+d=$(mk g5_reorder)
+del "$d/b.log" "D 4 1:1 4 7 1 1 f40c425c"
+after "$d/b.log" "D 4 1:1 5 8 1 1 f70c4715" "D 4 1:1 4 7 1 1 f40c425c"
+expect g5_fifo_reordered 5 "$d"
+
+d=$(mk g5_start)
+del "$d/b.log" "D 4 1:1 4 7 1 1 f40c425c"
+expect g5_fifo_gap_at_view_start 5 "$d"
+
+d=$(mk g7_gseq)
+rep "$d/b.log" "D 3 1:3 1 4 4 2 58637fda" "D 3 1:3 1 9 4 2 58637fda"
+expect g7_same_message_two_gseqs 7 "$d"
+
+d=$(mk g7_order)
+del "$d/b.log" "D 3 1:3 1 4 4 2 58637fda"
+after "$d/b.log" "D 3 1:1 3 5 3 4 ce3479bd" "D 3 1:3 1 4 4 2 58637fda"
+expect g7_total_order_differs 7 "$d"
+
+d=$(mk g7_one_node)
+rep "$d/a.log" "V 3 3 1:1,1:2,1:3" "V 3 2 1:1,1:2,1:3"
+expect g7_view_gseq_rule_only_with_one_node 0 "$d"
+expect g7_view_gseq_one_node 7 -1 "$d"
+
+d=$(mk g9_drained)
+del "$d/c.log" "D 3 1:3 1 4 4 2 58637fda"
+expect g9_own_message_missing_after_drain 9 "$d"
+
+d=$(mk g9_later)
+del "$d/a.log" "D 1 1:1 1 1 3 5 4f9f2cab"
+expect g9_own_message_missing_later_delivered 9 "$d"
+
+d=$(mk bad_format)
+echo "Q what" >> "$d/a.log"
+expect bad_log_line_is_an_error fmt "$d"
+
+echo "# $((n - failed)) passed, $failed failed"
+[ $failed = 0 ]

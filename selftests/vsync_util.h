@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by the af_vsync selftests: family discovery, raw
+ * socket wrappers around sendmsg/recvmsg with the SOL_VSYNC cmsgs, the
+ * payload checksum used in the event logs read by vsync_check.
+ *
+ * Header-only; every function is static so each test links what it uses.
+ */
+#ifndef VSYNC_SELFTEST_UTIL_H
+#define VSYNC_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <linux/vsync.h>
+
+#ifndef SOCK_RDM
+#define SOCK_RDM 4
+#endif
+
+/*
+ * The family number of the loaded module, from sysfs.  Returns -1 (errno
+ * set) when the module is not loaded: tests treat that as "skip" and the
+ * module test reports it as a failure.
+ */
+static inline int vsync_family(void)
+{
+	char buf[32];
+	ssize_t n;
+	long v;
+	char *end;
+	int fd;
+
+	fd = open(VSYNC_FAMILY_SYSFS, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		errno = EIO;
+		return -1;
+	}
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || v <= 0 || v > 255) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)v;
+}
+
+static inline int vsync_socket_flags(int family, int flags)
+{
+	return socket(family, SOCK_RDM | flags, 0);
+}
+
+static inline int vsync_join(int fd, const char *name)
+{
+	return setsockopt(fd, SOL_VSYNC, VSYNC_JOIN, name, strlen(name));
+}
+
+static inline int vsync_leave(int fd)
+{
+	return setsockopt(fd, SOL_VSYNC, VSYNC_LEAVE, NULL, 0);
+}
+
+/* 32-bit FNV-1a: the payload checksum written to the event logs. */
+static inline uint32_t vsync_cksum(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * sendmsg() of one buffer; order > 0 adds a VSYNC_CMSG_ORDER cmsg, order 0
+ * sends without cmsg (the socket's VSYNC_ORDER applies).
+ */
+static inline ssize_t vsync_send_order(int fd, const void *buf, size_t len,
+				       int order, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (order > 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_VSYNC;
+		c->cmsg_type = VSYNC_CMSG_ORDER;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &order, sizeof(int));
+	}
+	return sendmsg(fd, &msg, flags);
+}
+
+/* What one recvmsg() returned. */
+struct vsync_item {
+	ssize_t ret;		/* recvmsg() return value */
+	int msg_flags;		/* msg.msg_flags */
+	int have_info;		/* a VSYNC_CMSG_INFO cmsg was present */
+	int bad_cmsg;		/* some other / malformed cmsg was present */
+	struct vsync_msginfo info;
+	struct sockaddr_vsync from;
+	socklen_t fromlen;
+};
+
+/*
+ * recvmsg() of one item into buf with the VSYNC_CMSG_INFO cmsg parsed.
+ * Returns recvmsg()'s value (errno preserved on -1).
+ */
+static inline ssize_t vsync_recv_item(int fd, void *buf, size_t len, int flags,
+				      struct vsync_item *it)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct vsync_msginfo)) + 64];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c;
+	int saved;
+
+	memset(it, 0, sizeof(*it));
+	memset(&u, 0, sizeof(u));
+	msg.msg_name = &it->from;
+	msg.msg_namelen = sizeof(it->from);
+	it->ret = recvmsg(fd, &msg, flags);
+	saved = errno;
+	if (it->ret < 0) {
+		errno = saved;
+		return it->ret;
+	}
+	it->msg_flags = msg.msg_flags;
+	it->fromlen = msg.msg_namelen;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_VSYNC && c->cmsg_type == VSYNC_CMSG_INFO &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct vsync_msginfo))) {
+			memcpy(&it->info, CMSG_DATA(c), sizeof(it->info));
+			it->have_info = 1;
+		} else {
+			it->bad_cmsg = 1;
+		}
+	}
+	errno = saved;
+	return it->ret;
+}
+
+#endif /* VSYNC_SELFTEST_UTIL_H */
