@@ -17,7 +17,10 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -27,11 +30,63 @@
 
 extern int vsync_family;
 extern unsigned int vsync_net_id;
+extern struct workqueue_struct *vsync_wq;
 
 /* Node id until the node is configured. */
 #define VSYNC_NODE_ID_DEFAULT	1
 
+/* A UDP endpoint, IPv4 or IPv6 (sa_family tells). */
+struct vsync_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	};
+};
+
+/* Per-netns timers, from the net.vsync sysctls (sysctl.c), in ms. */
+struct vsync_timers {
+	int heartbeat_ms;
+	int suspect_ms;
+	int retransmit_ms;
+};
+
+#define VSYNC_HEARTBEAT_MS_DEFAULT	100
+#define VSYNC_SUSPECT_MS_DEFAULT	1000
+#define VSYNC_RETRANSMIT_MS_DEFAULT	40
+
+/* Another node, configured (static) or learned from its packets. */
+struct vsync_peer {
+	struct list_head list;		/* in vsync_net.peers */
+	struct vsync_addr addr;
+	u32 node_id;			/* 0 until heard */
+	u32 incarnation;
+	u8 state;			/* enum vsync_peer_state */
+	bool is_static;
+	unsigned long last_heard;	/* jiffies */
+};
+
+/* What VSYNC_CMD_NODE_SET asks for; fields not in @set keep their value. */
+struct vsync_node_cfg {
+	u32 set;			/* VSYNC_CFG_* */
+	u32 node_id;
+	u32 cluster;
+	struct vsync_addr addr;		/* port included */
+};
+
+#define VSYNC_CFG_ID		BIT(0)
+#define VSYNC_CFG_CLUSTER	BIT(1)
+#define VSYNC_CFG_ADDR		BIT(2)
+#define VSYNC_CFG_PORT		BIT(3)
+
+struct vsync_mib;
+
 struct vsync_net {
+	struct net *net;
+	struct vsync_timers timers;
+	struct ctl_table_header *sysctl;	/* sysctl.c */
+	struct vsync_mib __percpu *mib;		/* mib.c */
+
 	/*
 	 * The node stream: serialises every group event of this node, so
 	 * that all members see joins, leaves and messages in one order.
@@ -45,6 +100,18 @@ struct vsync_net {
 	u32 n_members;
 	struct xarray ports;		/* port -> joined vsync_sock */
 	u32 next_port;
+
+	/* node configuration and transport, under stream_lock */
+	u32 cluster;
+	struct vsync_addr addr;		/* local address and port */
+	u32 incarnation;		/* random, new at each transport start */
+	struct list_head peers;		/* vsync_peer.list */
+	u32 n_peers;
+	struct socket *udp;		/* NULL while the transport is down */
+	bool stopping;			/* netns exit: no new work */
+	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
+	struct work_struct rx_work;
+	struct delayed_work hb_work;	/* heartbeats and suspicion */
 };
 
 static inline struct vsync_net *vsync_net(const struct net *net)
@@ -134,6 +201,13 @@ void vsync_stream_leave(struct vsync_sock *vs);
 int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		      long timeo);
 
+/* node.c: configuration, peers, heartbeats; callers hold stream_lock */
+int vsync_node_set(struct vsync_net *vn, const struct vsync_node_cfg *cfg);
+int vsync_peer_add(struct vsync_net *vn, const struct vsync_addr *addr);
+int vsync_peer_del(struct vsync_net *vn, const struct vsync_addr *addr);
+void vsync_node_init(struct vsync_net *vn);
+void vsync_node_exit(struct vsync_net *vn);
+
 /* socket.c */
 int vsync_socket_init(void);
 void vsync_socket_exit(void);
@@ -141,5 +215,9 @@ void vsync_socket_exit(void);
 /* netlink.c */
 int vsync_netlink_init(void);
 void vsync_netlink_exit(void);
+
+/* sysctl.c: net.vsync.* per netns */
+int vsync_sysctl_net_init(struct vsync_net *vn);
+void vsync_sysctl_net_exit(struct vsync_net *vn);
 
 #endif /* _VSYNC_CORE_H */

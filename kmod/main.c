@@ -2,8 +2,8 @@
 /*
  * af_vsync: virtual synchrony process groups as a socket family.
  *
- * Registration order: per-netns state, then the generic netlink family that
- * reads it, then the socket family last, so that no socket can exist before
+ * Registration order: the protocol workqueue, per-netns state, then the
+ * generic netlink family that reads it, then the socket family last, so that no socket can exist before
  * everything it uses is there.  Exit runs in exactly the reverse order.  A
  * socket pins the module (proto_ops.owner) and its netns (sk_alloc()), so
  * neither exit path can meet a live socket.
@@ -16,6 +16,7 @@
 #include <linux/socket.h>
 
 #include "core.h"
+#include "mib.h"
 
 int vsync_family = AF_VSYNC_DEFAULT;
 module_param_named(family, vsync_family, int, 0444);
@@ -24,24 +25,48 @@ MODULE_PARM_DESC(family,
 		 __stringify(AF_VSYNC_DEFAULT) "); below AF_MAX and unused");
 
 unsigned int vsync_net_id __read_mostly;
+struct workqueue_struct *vsync_wq;
 
 static int __net_init vsync_net_init(struct net *net)
 {
 	struct vsync_net *vn = vsync_net(net);
+	int err;
 
+	vn->net = net;
 	mutex_init(&vn->stream_lock);
 	INIT_LIST_HEAD(&vn->groups);
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC1);
 	vn->node_id = VSYNC_NODE_ID_DEFAULT;
+	vsync_node_init(vn);
+
+	err = vsync_mib_net_init(vn);
+	if (err)
+		goto destroy;
+	err = vsync_sysctl_net_init(vn);
+	if (err)
+		goto free_mib;
 	return 0;
+
+free_mib:
+	vsync_mib_net_exit(vn);
+destroy:
+	xa_destroy(&vn->ports);
+	mutex_destroy(&vn->stream_lock);
+	return err;
 }
 
 static void __net_exit vsync_net_exit(struct net *net)
 {
 	struct vsync_net *vn = vsync_net(net);
 
-	/* every socket holds its netns, so nothing can be left here */
+	/*
+	 * Every socket holds its netns, so no group is left; the transport
+	 * socket does not, so it is closed here, before the netns goes.
+	 */
 	WARN_ON_ONCE(!list_empty(&vn->groups));
+	vsync_node_exit(vn);
+	vsync_sysctl_net_exit(vn);
+	vsync_mib_net_exit(vn);
 	xa_destroy(&vn->ports);
 	mutex_destroy(&vn->stream_lock);
 }
@@ -63,9 +88,13 @@ static int __init vsync_init(void)
 		return -EINVAL;
 	}
 
+	/* protocol work: packets and timers of every netns, in process context */
+	vsync_wq = alloc_workqueue("vsync", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!vsync_wq)
+		return -ENOMEM;
 	err = register_pernet_subsys(&vsync_net_ops);
 	if (err)
-		return err;
+		goto destroy_wq;
 	err = vsync_netlink_init();
 	if (err)
 		goto unregister_pernet;
@@ -79,6 +108,8 @@ unregister_netlink:
 	vsync_netlink_exit();
 unregister_pernet:
 	unregister_pernet_subsys(&vsync_net_ops);
+destroy_wq:
+	destroy_workqueue(vsync_wq);
 	return err;
 }
 
@@ -87,6 +118,7 @@ static void __exit vsync_exit(void)
 	vsync_socket_exit();
 	vsync_netlink_exit();
 	unregister_pernet_subsys(&vsync_net_ops);
+	destroy_workqueue(vsync_wq);
 }
 
 module_init(vsync_init);

@@ -109,6 +109,9 @@ struct vsync_sock_stats {
 	__u64 send_waits;	/* sends that waited for a full receiver */
 };
 
+/* UDP port of a node unless configured otherwise. */
+#define VSYNC_PORT_DEFAULT	7410
+
 /* Generic netlink family (vsyncctl) */
 #define VSYNC_GENL_NAME		"vsync"
 #define VSYNC_GENL_VERSION	1
@@ -117,6 +120,11 @@ enum {
 	VSYNC_CMD_UNSPEC,
 	VSYNC_CMD_NODE_GET,	/* doit: this node */
 	VSYNC_CMD_GROUP_GET,	/* dumpit: one message per group */
+	VSYNC_CMD_NODE_SET,	/* doit, CAP_NET_ADMIN: VSYNC_A_NODE */
+	VSYNC_CMD_PEER_ADD,	/* doit, CAP_NET_ADMIN: VSYNC_A_PEER */
+	VSYNC_CMD_PEER_DEL,	/* doit, CAP_NET_ADMIN: VSYNC_A_PEER */
+	VSYNC_CMD_PEER_GET,	/* dumpit: one message per peer */
+	VSYNC_CMD_STATS_GET,	/* doit: VSYNC_A_STATS */
 	__VSYNC_CMD_MAX,
 };
 #define VSYNC_CMD_MAX (__VSYNC_CMD_MAX - 1)
@@ -125,6 +133,8 @@ enum {
 	VSYNC_A_UNSPEC,
 	VSYNC_A_NODE,		/* nest: VSYNC_A_NODE_* */
 	VSYNC_A_GROUP,		/* nest: VSYNC_A_GROUP_* */
+	VSYNC_A_PEER,		/* nest: VSYNC_A_PEER_* */
+	VSYNC_A_STATS,		/* nest: VSYNC_A_STAT, one per counter */
 	__VSYNC_A_MAX,
 };
 #define VSYNC_A_MAX (__VSYNC_A_MAX - 1)
@@ -135,6 +145,11 @@ enum {
 	VSYNC_A_NODE_FAMILY,	/* u32: the address family number */
 	VSYNC_A_NODE_GROUPS,	/* u32: groups with a member here */
 	VSYNC_A_NODE_MEMBERS,	/* u32: joined sockets here */
+	VSYNC_A_NODE_CLUSTER,	/* u32: packets of other clusters are dropped */
+	VSYNC_A_NODE_ADDR,	/* binary: struct in_addr or struct in6_addr */
+	VSYNC_A_NODE_PORT,	/* u16, host order */
+	VSYNC_A_NODE_INCARNATION, /* u32: random, new at each transport start */
+	VSYNC_A_NODE_UP,	/* u8: the UDP transport is running */
 	__VSYNC_A_NODE_MAX,
 };
 #define VSYNC_A_NODE_MAX (__VSYNC_A_NODE_MAX - 1)
@@ -163,5 +178,35 @@ enum {
 	__VSYNC_A_MEMBER_MAX,
 };
 #define VSYNC_A_MEMBER_MAX (__VSYNC_A_MEMBER_MAX - 1)
+
+/* What this node knows of another node. */
+enum vsync_peer_state {
+	VSYNC_PEER_UNKNOWN = 0,	/* configured, never heard */
+	VSYNC_PEER_UP = 1,	/* heard within the suspect timeout */
+	VSYNC_PEER_DOWN = 2,	/* silent for longer than the suspect timeout */
+};
+
+enum {
+	VSYNC_A_PEER_UNSPEC,
+	VSYNC_A_PEER_ADDR,	/* binary: struct in_addr or struct in6_addr */
+	VSYNC_A_PEER_PORT,	/* u16, host order; default VSYNC_PORT_DEFAULT */
+	VSYNC_A_PEER_ID,	/* u32: node id, 0 until heard */
+	VSYNC_A_PEER_STATE,	/* u8: enum vsync_peer_state */
+	VSYNC_A_PEER_LAST_HEARD, /* u32: ms since its last packet */
+	VSYNC_A_PEER_INCARNATION, /* u32 */
+	VSYNC_A_PEER_STATIC,	/* flag: configured, not learned */
+	__VSYNC_A_PEER_MAX,
+};
+#define VSYNC_A_PEER_MAX (__VSYNC_A_PEER_MAX - 1)
+
+enum {
+	VSYNC_A_STAT_UNSPEC,
+	VSYNC_A_STAT,		/* nest: one counter */
+	VSYNC_A_STAT_NAME,	/* string, in VSYNC_A_STAT */
+	VSYNC_A_STAT_VALUE,	/* u64, in VSYNC_A_STAT */
+	VSYNC_A_STAT_PAD,
+	__VSYNC_A_STAT_MAX,
+};
+#define VSYNC_A_STAT_MAX (__VSYNC_A_STAT_MAX - 1)
 
 #endif /* _UAPI_LINUX_VSYNC_H */

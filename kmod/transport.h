@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* af_vsync transport: the UDP socket, its receive queue and sending. */
+#ifndef _VSYNC_TRANSPORT_H
+#define _VSYNC_TRANSPORT_H
+
+#include "core.h"
+
+/* skb->cb of a received packet, until rx_work takes it */
+struct vsync_rx_cb {
+	struct vsync_addr from;
+};
+
+#define VSYNC_RX_CB(skb) ((struct vsync_rx_cb *)&((skb)->cb[0]))
+
+void vsync_transport_init(struct vsync_net *vn);
+void vsync_transport_exit(struct vsync_net *vn);
+int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
+			 struct socket **sockp);
+void vsync_transport_close(struct socket *sock);
+int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
+	       const void *buf, size_t len);
+
+/* node.c: one received packet, under stream_lock; consumes @skb */
+void vsync_node_rcv(struct vsync_net *vn, struct sk_buff *skb);
+
+#endif /* _VSYNC_TRANSPORT_H */
