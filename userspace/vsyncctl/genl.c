@@ -82,6 +82,19 @@ int nla_append(void *buf, size_t size, size_t *off, uint16_t type,
 	return 0;
 }
 
+int nla_nest_start(void *buf, size_t size, size_t *off, uint16_t type, size_t *start)
+{
+	*start = *off;
+	return nla_append(buf, size, off, type | NLA_F_NESTED, NULL, 0);
+}
+
+void nla_nest_end(void *buf, size_t start, size_t off)
+{
+	struct nlattr *a = (struct nlattr *)((char *)buf + start);
+
+	a->nla_len = (uint16_t)(off - start);
+}
+
 const struct nlattr *nla_next(const void *data, size_t len, size_t *off, int *bad)
 {
 	const struct nlattr *a;
@@ -129,6 +142,15 @@ const void *genl_attrs(const struct nlmsghdr *nlh, size_t *len)
 	}
 	*len = nlh->nlmsg_len - hdr;
 	return (const char *)nlh + hdr;
+}
+
+uint8_t nla_u8(const struct nlattr *a)
+{
+	uint8_t v = 0;
+
+	if (a && nla_len(a) >= sizeof(v))
+		memcpy(&v, nla_data(a), sizeof(v));
+	return v;
 }
 
 uint16_t nla_u16(const struct nlattr *a)

@@ -45,6 +45,14 @@ int genl_call(struct genl *g, uint16_t family, uint8_t cmd, uint8_t version,
 int nla_append(void *buf, size_t size, size_t *off, uint16_t type,
 	       const void *data, size_t len);
 
+/*
+ * Open a nested attribute (NLA_F_NESTED is set: the kernel checks nests
+ * strictly) and return its offset in *@start; close it with nla_nest_end()
+ * once its attributes are appended.
+ */
+int nla_nest_start(void *buf, size_t size, size_t *off, uint16_t type, size_t *start);
+void nla_nest_end(void *buf, size_t start, size_t off);
+
 /* The attributes of a generic netlink message (after the genl header). */
 const void *genl_attrs(const struct nlmsghdr *nlh, size_t *len);
 
@@ -71,6 +79,7 @@ static inline size_t nla_len(const struct nlattr *a)
 uint32_t nla_u32(const struct nlattr *a);
 uint64_t nla_u64(const struct nlattr *a);
 uint16_t nla_u16(const struct nlattr *a);
+uint8_t nla_u8(const struct nlattr *a);
 /* Copy a string attribute into @buf (NUL-terminated, truncated). */
 const char *nla_str(const struct nlattr *a, char *buf, size_t size);
 

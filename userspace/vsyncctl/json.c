@@ -123,6 +123,18 @@ void jw_string(const char *key, const char *s)
 	put_escaped(s);
 }
 
+void jw_bool(const char *key, int val)
+{
+	begin_value(key);
+	fputs(val ? "true" : "false", stdout);
+}
+
+void jw_null(const char *key)
+{
+	begin_value(key);
+	fputs("null", stdout);
+}
+
 void jw_end(void)
 {
 	putchar('\n');

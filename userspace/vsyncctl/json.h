@@ -17,6 +17,8 @@ void jw_array_open(const char *key);
 void jw_array_close(void);
 void jw_u64(const char *key, uint64_t val);
 void jw_string(const char *key, const char *s);
+void jw_bool(const char *key, int val);
+void jw_null(const char *key);
 void jw_end(void);
 
 #endif

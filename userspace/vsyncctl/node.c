@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vsyncctl node: VSYNC_CMD_NODE_GET.
+ * vsyncctl node: VSYNC_CMD_NODE_GET and VSYNC_CMD_NODE_SET.
+ *
+ *   vsyncctl node show
+ *   vsyncctl node set [id N] [cluster C] [addr A] [port P]
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +15,10 @@
 
 struct node_info {
 	int found;
-	uint32_t id, family, groups, members;
+	uint32_t id, family, groups, members, cluster, incarnation;
+	uint16_t port;
+	uint8_t up;
+	struct ip_addr addr;
 };
 
 static int node_cb(const struct nlmsghdr *nlh, void *arg)
@@ -34,6 +40,11 @@ static int node_cb(const struct nlmsghdr *nlh, void *arg)
 	ni->family = nla_u32(nb[VSYNC_A_NODE_FAMILY]);
 	ni->groups = nla_u32(nb[VSYNC_A_NODE_GROUPS]);
 	ni->members = nla_u32(nb[VSYNC_A_NODE_MEMBERS]);
+	ni->cluster = nla_u32(nb[VSYNC_A_NODE_CLUSTER]);
+	ni->incarnation = nla_u32(nb[VSYNC_A_NODE_INCARNATION]);
+	ni->port = nla_u16(nb[VSYNC_A_NODE_PORT]);
+	ni->up = nla_u8(nb[VSYNC_A_NODE_UP]);
+	nla_ip(nb[VSYNC_A_NODE_ADDR], &ni->addr);
 	return 0;
 }
 
@@ -41,56 +52,154 @@ static void node_show_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s node show\n\n"
-		"Print this node's id, the address family number, and how many\n"
-		"groups and joined sockets it has.\n", progname);
+		"Print this node's id, the address family number, how many groups\n"
+		"and joined sockets it has, its cluster id, UDP address and port,\n"
+		"the incarnation of its transport and whether the transport is up.\n",
+		progname);
 }
 
 static int cmd_node_show(struct cmdl *cmdl)
 {
 	struct node_info ni = { 0 };
-	struct genl g;
-	uint16_t family;
+	char addr[64];
 	int ret;
 
 	if (wants_help(cmdl)) {
 		node_show_help(stdout);
 		return EXIT_OK;
 	}
-	if (cmdl->argc > 0) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", progname, cmdl->argv[0]);
-		node_show_help(stderr);
-		return EXIT_USAGE;
-	}
-	if (vsync_genl_open(&g, &family) < 0)
-		return EXIT_ERR;
-	ret = genl_call(&g, family, VSYNC_CMD_NODE_GET, VSYNC_GENL_VERSION, 0,
-			NULL, 0, node_cb, &ni);
-	if (ret < 0) {
-		ret = genl_error(&g, "node show");
-		genl_close(&g);
+	if (cmdl->argc > 0)
+		return usage_error(node_show_help, "unexpected argument '%s'",
+				   cmdl->argv[0]);
+	ret = vsync_request("node show", VSYNC_CMD_NODE_GET, 0, NULL, 0, node_cb, &ni);
+	if (ret)
 		return ret;
-	}
-	genl_close(&g);
 	if (!ni.found)
 		return error_msg("node show: the kernel sent no node attributes");
 
+	format_ip(&ni.addr, addr, sizeof(addr));
 	if (json) {
 		jw_object_open(NULL);
 		jw_u64("id", ni.id);
 		jw_u64("family", ni.family);
 		jw_u64("groups", ni.groups);
 		jw_u64("members", ni.members);
+		jw_u64("cluster", ni.cluster);
+		if (ni.addr.len)
+			jw_string("addr", addr);
+		else
+			jw_null("addr");
+		jw_u64("port", ni.port);
+		jw_u64("incarnation", ni.incarnation);
+		jw_bool("up", ni.up);
 		jw_object_close();
 		jw_end();
 	} else {
 		printf("node %u\n  family %u\n  groups %u\n  members %u\n",
 		       ni.id, ni.family, ni.groups, ni.members);
+		printf("  cluster %u\n  addr %s\n  port %u\n  incarnation %u\n"
+		       "  transport %s\n",
+		       ni.cluster, addr, ni.port, ni.incarnation,
+		       ni.up ? "up" : "down");
 	}
 	return EXIT_OK;
 }
 
+static void node_set_help(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s node set [id N] [cluster C] [addr A] [port P]\n\n"
+		"Configure this node; what is not given keeps its value.  Needs\n"
+		"CAP_NET_ADMIN in the network namespace's user namespace.\n\n"
+		"  id N       node id, 1 to 4294967295, unique in the cluster; it\n"
+		"             cannot change while sockets are joined (EBUSY)\n"
+		"  cluster C  cluster id, 0 to 4294967295; packets of other\n"
+		"             clusters are dropped\n"
+		"  addr A     local IPv4 or IPv6 address; setting it starts (or\n"
+		"             moves) the UDP transport\n"
+		"  port P     UDP port, 1 to 65535 (default %d); needs an address,\n"
+		"             given now or before\n",
+		progname, VSYNC_PORT_DEFAULT);
+}
+
+static int cmd_node_set(struct cmdl *cmdl)
+{
+	char attrs[256];
+	size_t off = 0, nest;
+	int have_id = 0, have_cluster = 0, have_addr = 0, have_port = 0;
+	uint32_t id = 0, cluster = 0;
+	uint16_t port = 0;
+	struct ip_addr addr = { 0 };
+	const char *key, *val;
+	uint64_t v;
+	int r;
+
+	if (wants_help(cmdl)) {
+		node_set_help(stdout);
+		return EXIT_OK;
+	}
+	if (cmdl->argc < 1)
+		return usage_error(node_set_help, "node set: nothing to set");
+	for (;;) {
+		if (wants_help(cmdl)) {
+			node_set_help(stdout);
+			return EXIT_OK;
+		}
+		r = next_pair(cmdl, &key, &val, node_set_help);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (!r)
+			break;
+		if (!strcmp(key, "id")) {
+			if (have_id++)
+				return usage_error(node_set_help, "id given twice");
+			if (parse_uint(val, 0, UINT32_MAX, &v) < 0)
+				return usage_error(NULL, "invalid node id '%s'", val);
+			if (!v)
+				return usage_error(NULL, "node id 0 is reserved: use 1 to %u",
+						   UINT32_MAX);
+			id = (uint32_t)v;
+		} else if (!strcmp(key, "cluster")) {
+			if (have_cluster++)
+				return usage_error(node_set_help, "cluster given twice");
+			if (parse_uint(val, 0, UINT32_MAX, &v) < 0)
+				return usage_error(NULL, "invalid cluster id '%s'", val);
+			cluster = (uint32_t)v;
+		} else if (!strcmp(key, "addr") || !strcmp(key, "address")) {
+			if (have_addr++)
+				return usage_error(node_set_help, "addr given twice");
+			if (parse_ip(val, &addr) < 0)
+				return usage_error(NULL, "invalid IPv4 or IPv6 address '%s'", val);
+		} else if (!strcmp(key, "port")) {
+			if (have_port++)
+				return usage_error(node_set_help, "port given twice");
+			if (parse_uint(val, 1, UINT16_MAX, &v) < 0)
+				return usage_error(NULL, "invalid port '%s': use 1 to %u", val,
+						   UINT16_MAX);
+			port = (uint16_t)v;
+		} else {
+			return usage_error(node_set_help, "unknown argument '%s'", key);
+		}
+	}
+
+	if (nla_nest_start(attrs, sizeof(attrs), &off, VSYNC_A_NODE, &nest) < 0 ||
+	    (have_id && nla_append(attrs, sizeof(attrs), &off, VSYNC_A_NODE_ID,
+				   &id, sizeof(id)) < 0) ||
+	    (have_cluster && nla_append(attrs, sizeof(attrs), &off,
+					VSYNC_A_NODE_CLUSTER, &cluster,
+					sizeof(cluster)) < 0) ||
+	    (have_addr && nla_append(attrs, sizeof(attrs), &off, VSYNC_A_NODE_ADDR,
+				     addr.bytes, addr.len) < 0) ||
+	    (have_port && nla_append(attrs, sizeof(attrs), &off, VSYNC_A_NODE_PORT,
+				     &port, sizeof(port)) < 0))
+		return error_msg("node set: request too long");
+	nla_nest_end(attrs, nest, off);
+	return vsync_request("node set", VSYNC_CMD_NODE_SET, 0, attrs, off, NULL, NULL);
+}
+
 static const struct cmd node_cmds[] = {
 	{ "show", cmd_node_show, "show this node" },
+	{ "set", cmd_node_set, "configure id, cluster, address and port" },
 	{ NULL, NULL, NULL },
 };
 

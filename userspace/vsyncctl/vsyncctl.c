@@ -4,10 +4,14 @@
  *
  *   vsyncctl [-j [-p]] family
  *   vsyncctl [-j [-p]] node show
+ *   vsyncctl node set [id N] [cluster C] [addr A] [port P]
+ *   vsyncctl [-j [-p]] peer show
+ *   vsyncctl peer add|del addr A [port P]
  *   vsyncctl [-j [-p]] group show [NAME]
+ *   vsyncctl [-j [-p]] stats show [NAME]
  *
  * This file holds main(), the global options and the "family" object; the
- * other objects live in one file each (node.c, group.c).
+ * other objects live in one file each (node.c, peer.c, group.c, stats.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +97,9 @@ int cmd_family(struct cmdl *cmdl)
 static const struct cmd objects[] = {
 	{ "family", cmd_family, "the AF_VSYNC address family number" },
 	{ "node", cmd_node, "this node (network namespace)" },
+	{ "peer", cmd_peer, "the other nodes this node knows" },
 	{ "group", cmd_group, "groups with members on this node" },
+	{ "stats", cmd_stats, "this node's counters" },
 	{ NULL, NULL, NULL },
 };
 
