@@ -27,6 +27,7 @@
 #include <linux/vsync.h>
 
 #include "compat.h"
+#include "msg.h"
 
 extern int vsync_family;
 extern unsigned int vsync_net_id;
@@ -55,6 +56,24 @@ struct vsync_timers {
 #define VSYNC_SUSPECT_MS_DEFAULT	1000
 #define VSYNC_RETRANSMIT_MS_DEFAULT	40
 
+/* A node view: which nodes are together, by rank (rank 0 is the oldest). */
+struct vsync_nview {
+	u64 id;				/* counter << 32 | coordinator id */
+	u32 n;
+	bool primary;
+	u32 nodes[VSYNC_NODES_MAX];
+};
+
+static inline bool vsync_nview_has(const struct vsync_nview *v, u32 node)
+{
+	u32 i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->nodes[i] == node)
+			return true;
+	return false;
+}
+
 /* Another node, configured (static) or learned from its packets. */
 struct vsync_peer {
 	struct list_head list;		/* in vsync_net.peers */
@@ -63,7 +82,13 @@ struct vsync_peer {
 	u32 incarnation;
 	u8 state;			/* enum vsync_peer_state */
 	bool is_static;
+	bool restarted;			/* new incarnation: must rejoin */
 	unsigned long last_heard;	/* jiffies */
+	/* what its last heartbeat said */
+	u64 view_id;
+	u32 view_coord;
+	u32 view_size;
+	bool view_primary;
 };
 
 /* What VSYNC_CMD_NODE_SET asks for; fields not in @set keep their value. */
@@ -109,6 +134,16 @@ struct vsync_net {
 	u32 n_peers;
 	struct socket *udp;		/* NULL while the transport is down */
 	bool stopping;			/* netns exit: no new work */
+	/* node membership (membership.c) */
+	struct vsync_nview view;	/* installed; n == 0 before the first */
+	struct vsync_nview last_primary;
+	struct vsync_nview pending;	/* accepted, not committed; id 0: none */
+	u32 pending_coord;
+	struct vsync_nview proposal;	/* ours, as coordinator; id 0: none */
+	u64 proposal_acks;		/* bit i: proposal.nodes[i] accepted */
+	u64 max_view_id;		/* highest seen anywhere */
+	u64 view_changes;
+
 	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
 	struct work_struct rx_work;
 	struct delayed_work hb_work;	/* heartbeats and suspicion */
@@ -207,6 +242,14 @@ int vsync_peer_add(struct vsync_net *vn, const struct vsync_addr *addr);
 int vsync_peer_del(struct vsync_net *vn, const struct vsync_addr *addr);
 void vsync_node_init(struct vsync_net *vn);
 void vsync_node_exit(struct vsync_net *vn);
+struct vsync_peer *vsync_peer_by_id(struct vsync_net *vn, u32 node_id);
+
+/* membership.c: node views; callers hold stream_lock */
+void vsync_gms_start(struct vsync_net *vn);
+void vsync_gms_tick(struct vsync_net *vn);
+u32 vsync_coordinator(struct vsync_net *vn);
+void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
+		   const __be32 *h);
 
 /* socket.c */
 int vsync_socket_init(void);

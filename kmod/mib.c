@@ -38,6 +38,7 @@ static const char *const vsync_mib_names[] = {
 	[VSYNC_MIB_PEER_UP]		= "peer_up",
 	[VSYNC_MIB_PEER_DOWN]		= "peer_down",
 	[VSYNC_MIB_PEER_RESTART]	= "peer_restart",
+	[VSYNC_MIB_VIEW_CHANGE]		= "view_change",
 };
 
 /* a counter added at the end of the enum needs its name here */

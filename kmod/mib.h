@@ -30,6 +30,7 @@ enum vsync_mib_field {
 	VSYNC_MIB_PEER_UP,		/* transitions to up */
 	VSYNC_MIB_PEER_DOWN,		/* suspicions: transitions to down */
 	VSYNC_MIB_PEER_RESTART,		/* a peer came back, new incarnation */
+	VSYNC_MIB_VIEW_CHANGE,		/* node views installed */
 	__VSYNC_MIB_MAX,
 };
 

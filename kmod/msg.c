@@ -9,13 +9,53 @@
 /* smallest header each type needs, in words */
 static const u8 vsync_min_words[__VSYNC_MSG_TYPE_MAX] = {
 	[VSYNC_MSG_HEARTBEAT] = VSYNC_HEARTBEAT_WORDS,
+	[VSYNC_MSG_PROPOSE] = VSYNC_VIEW_WORDS,
+	[VSYNC_MSG_ACCEPT] = VSYNC_ACCEPT_WORDS,
+	[VSYNC_MSG_COMMIT] = VSYNC_VIEW_WORDS,
 };
+
+/* A view id names its coordinator and has a nonzero counter. */
+static bool vsync_view_id_ok(u64 id, u32 coord)
+{
+	return (id >> 32) && (u32)id == coord;
+}
+
+static enum vsync_msg_verdict vsync_msg_check_view(const __be32 *h)
+{
+	u32 i, n = msg_view_count(h);
+
+	if (!n || n > VSYNC_NODES_MAX || msg_plen(h) != n * 4)
+		return VSYNC_MSG_BAD_FIELD;
+	if (!vsync_view_id_ok(msg_view_id(h), msg_src(h)))
+		return VSYNC_MSG_BAD_FIELD;
+	if (msg_view_flags(h) & ~VSYNC_NVIEW_PRIMARY)
+		return VSYNC_MSG_BAD_FIELD;
+	for (i = 0; i < n; i++)
+		if (!msg_view_node(h, i))
+			return VSYNC_MSG_BAD_FIELD;
+	return VSYNC_MSG_OK;
+}
 
 static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 {
 	switch (msg_type(h)) {
 	case VSYNC_MSG_HEARTBEAT:
 		if (msg_hb_interval(h) < 10 || msg_hb_interval(h) > 10000)
+			return VSYNC_MSG_BAD_FIELD;
+		if ((msg_hb_vflags(h) & ~VSYNC_NVIEW_PRIMARY) ||
+		    msg_bits(h, 10, 16, 0xffff) || !msg_hb_vsize(h) ||
+		    msg_hb_vsize(h) > VSYNC_NODES_MAX)
+			return VSYNC_MSG_BAD_FIELD;
+		/* w9 is the acting coordinator, not always the view's maker */
+		if (!(msg_hb_view(h) >> 32) || !msg_hb_coord(h) ||
+		    msg_hb_max_view(h) < msg_hb_view(h))
+			return VSYNC_MSG_BAD_FIELD;
+		return VSYNC_MSG_OK;
+	case VSYNC_MSG_PROPOSE:
+	case VSYNC_MSG_COMMIT:
+		return vsync_msg_check_view(h);
+	case VSYNC_MSG_ACCEPT:
+		if (!(msg_view_id(h) >> 32) || msg_plen(h))
 			return VSYNC_MSG_BAD_FIELD;
 		return VSYNC_MSG_OK;
 	default:

@@ -11,7 +11,17 @@
  *   w5  payload bytes after the header
  *   w6.. type-specific words, up to the header size
  *
- * HEARTBEAT (type 1): w6 = the sender's heartbeat interval in ms.
+ * HEARTBEAT (type 1): w6 = the sender's heartbeat interval in ms,
+ *   w7-w8 = its node view id, w9 = the view's acting coordinator (its
+ *   first member not held down), w10 = view flags | node count << 8,
+ *   w11-w12 = the highest view id it has seen (installed or proposed).
+ * PROPOSE (2) and COMMIT (4): w6-w7 = view id, w8 = view flags, w9 = node
+ *   count n; the payload is the n node ids, by rank.
+ * ACCEPT (3): w6-w7 = the view id accepted.
+ *
+ * A view id is a counter in its high 32 bits and the node id of the
+ * coordinator that made it in its low 32 bits, so two coordinators never
+ * make the same id.
  *
  * vsync_msg_validate() checks every field before anything else reads the
  * packet; it uses nothing but this header, so it can be built outside the
@@ -30,10 +40,21 @@
 
 enum vsync_msg_type {
 	VSYNC_MSG_HEARTBEAT = 1,
+	VSYNC_MSG_PROPOSE = 2,
+	VSYNC_MSG_ACCEPT = 3,
+	VSYNC_MSG_COMMIT = 4,
 	__VSYNC_MSG_TYPE_MAX,
 };
 
-#define VSYNC_HEARTBEAT_WORDS	7
+#define VSYNC_HEARTBEAT_WORDS	13
+#define VSYNC_VIEW_WORDS	10	/* PROPOSE, COMMIT */
+#define VSYNC_ACCEPT_WORDS	8
+
+/* Largest node view: bounds PROPOSE and COMMIT payloads. */
+#define VSYNC_NODES_MAX		64
+
+/* view flags on the wire */
+#define VSYNC_NVIEW_PRIMARY	0x1
 
 static inline u32 msg_word(const __be32 *h, unsigned int w)
 {
@@ -109,6 +130,63 @@ static inline u32 msg_plen(const __be32 *h)
 static inline u32 msg_hb_interval(const __be32 *h)
 {
 	return msg_word(h, 6);
+}
+
+static inline u64 msg_u64(const __be32 *h, unsigned int w)
+{
+	return (u64)msg_word(h, w) << 32 | msg_word(h, w + 1);
+}
+
+static inline void msg_set_u64(__be32 *h, unsigned int w, u64 val)
+{
+	msg_set_word(h, w, val >> 32);
+	msg_set_word(h, w + 1, (u32)val);
+}
+
+static inline u64 msg_hb_view(const __be32 *h)
+{
+	return msg_u64(h, 7);
+}
+
+static inline u32 msg_hb_coord(const __be32 *h)
+{
+	return msg_word(h, 9);
+}
+
+static inline u32 msg_hb_vflags(const __be32 *h)
+{
+	return msg_bits(h, 10, 0, 0xff);
+}
+
+static inline u32 msg_hb_vsize(const __be32 *h)
+{
+	return msg_bits(h, 10, 8, 0xff);
+}
+
+static inline u64 msg_hb_max_view(const __be32 *h)
+{
+	return msg_u64(h, 11);
+}
+
+/* PROPOSE, ACCEPT and COMMIT */
+static inline u64 msg_view_id(const __be32 *h)
+{
+	return msg_u64(h, 6);
+}
+
+static inline u32 msg_view_flags(const __be32 *h)
+{
+	return msg_word(h, 8);
+}
+
+static inline u32 msg_view_count(const __be32 *h)
+{
+	return msg_word(h, 9);
+}
+
+static inline u32 msg_view_node(const __be32 *h, u32 i)
+{
+	return msg_word(h, msg_hwords(h) + i);
 }
 
 /* Fill the base header; type-specific words are the caller's. */

@@ -53,6 +53,16 @@ static const struct nla_policy vsync_nl_node_policy[VSYNC_A_NODE_MAX + 1] = {
 				       .reject_message = "the incarnation is chosen by the kernel" },
 	[VSYNC_A_NODE_UP]	= { .type = NLA_REJECT,
 				    .reject_message = "the transport starts when an address is set" },
+	[VSYNC_A_NODE_VIEW_ID]	= { .type = NLA_REJECT,
+				    .reject_message = "node views are agreed, not set" },
+	[VSYNC_A_NODE_VIEW_PRIMARY] = { .type = NLA_REJECT,
+					.reject_message = "node views are agreed, not set" },
+	[VSYNC_A_NODE_VIEW_NODES] = { .type = NLA_REJECT,
+				      .reject_message = "node views are agreed, not set" },
+	[VSYNC_A_NODE_COORD]	= { .type = NLA_REJECT,
+				    .reject_message = "node views are agreed, not set" },
+	[VSYNC_A_NODE_VIEW_CHANGES] = { .type = NLA_REJECT,
+					.reject_message = "read-only node attribute" },
 };
 
 /* PEER_ADD, PEER_DEL: a peer is named by its address and port */
@@ -71,6 +81,8 @@ static const struct nla_policy vsync_nl_peer_policy[VSYNC_A_PEER_MAX + 1] = {
 				       .reject_message = "read-only peer attribute" },
 	[VSYNC_A_PEER_STATIC]	= { .type = NLA_REJECT,
 				    .reject_message = "peers added by request are always static" },
+	[VSYNC_A_PEER_VIEW_ID]	= { .type = NLA_REJECT,
+				    .reject_message = "read-only peer attribute" },
 };
 
 static const struct nla_policy vsync_nl_policy[VSYNC_A_MAX + 1] = {
@@ -170,6 +182,16 @@ static int vsync_nl_put_node(struct sk_buff *skb, struct vsync_net *vn)
 	    nla_put_u32(skb, VSYNC_A_NODE_CLUSTER, vn->cluster) ||
 	    nla_put_u32(skb, VSYNC_A_NODE_INCARNATION, vn->incarnation) ||
 	    nla_put_u8(skb, VSYNC_A_NODE_UP, !!vn->udp))
+		goto cancel;
+	if (vn->view.n &&
+	    (nla_put_u64_64bit(skb, VSYNC_A_NODE_VIEW_ID, vn->view.id,
+			       VSYNC_A_NODE_PAD) ||
+	     nla_put_u8(skb, VSYNC_A_NODE_VIEW_PRIMARY, vn->view.primary) ||
+	     nla_put(skb, VSYNC_A_NODE_VIEW_NODES,
+		     vn->view.n * sizeof(vn->view.nodes[0]), vn->view.nodes) ||
+	     nla_put_u32(skb, VSYNC_A_NODE_COORD, vsync_coordinator(vn)) ||
+	     nla_put_u64_64bit(skb, VSYNC_A_NODE_VIEW_CHANGES,
+			       vn->view_changes, VSYNC_A_NODE_PAD)))
 		goto cancel;
 	/* no address yet: the port is the one the first address will get */
 	if (vn->addr.sa.sa_family) {
@@ -506,7 +528,10 @@ static int vsync_nl_put_peer(struct sk_buff *skb, const struct vsync_peer *p,
 	    nla_put_u8(skb, VSYNC_A_PEER_STATE, p->state) ||
 	    nla_put_u32(skb, VSYNC_A_PEER_LAST_HEARD, last_heard) ||
 	    nla_put_u32(skb, VSYNC_A_PEER_INCARNATION, p->incarnation) ||
-	    (p->is_static && nla_put_flag(skb, VSYNC_A_PEER_STATIC)))
+	    (p->is_static && nla_put_flag(skb, VSYNC_A_PEER_STATIC)) ||
+	    (p->view_id &&
+	     nla_put_u64_64bit(skb, VSYNC_A_PEER_VIEW_ID, p->view_id,
+			       VSYNC_A_PEER_PAD)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);

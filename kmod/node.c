@@ -110,13 +110,33 @@ int vsync_peer_del(struct vsync_net *vn, const struct vsync_addr *addr)
 	return 0;
 }
 
-static void vsync_send_heartbeat(struct vsync_net *vn, struct vsync_peer *p)
+struct vsync_peer *vsync_peer_by_id(struct vsync_net *vn, u32 node_id)
+{
+	struct vsync_peer *p, *found = NULL;
+
+	list_for_each_entry(p, &vn->peers, list) {
+		if (p->node_id != node_id)
+			continue;
+		if (p->state == VSYNC_PEER_UP)
+			return p;
+		found = p;
+	}
+	return found;
+}
+
+static void vsync_send_heartbeat(struct vsync_net *vn, struct vsync_peer *p,
+				 u32 coord)
 {
 	__be32 h[VSYNC_HEARTBEAT_WORDS];
 
 	msg_init(h, VSYNC_MSG_HEARTBEAT, VSYNC_HEARTBEAT_WORDS, vn->cluster,
 		 vn->node_id, p->node_id, vn->incarnation, 0);
 	msg_set_hb_interval(h, READ_ONCE(vn->timers.heartbeat_ms));
+	msg_set_u64(h, 7, vn->view.id);
+	msg_set_word(h, 9, coord);
+	msg_set_word(h, 10, (vn->view.primary ? VSYNC_NVIEW_PRIMARY : 0) |
+		     vn->view.n << 8);
+	msg_set_u64(h, 11, vn->max_view_id);
 	if (!vsync_xmit(vn, &p->addr, h, sizeof(h)))
 		VSYNC_INC_STATS(vn, VSYNC_MIB_HEARTBEAT_TX);
 }
@@ -136,6 +156,7 @@ static void vsync_hb_work(struct work_struct *work)
 					    struct vsync_net, hb_work);
 	unsigned long suspect;
 	struct vsync_peer *p;
+	u32 coord;
 
 	mutex_lock(&vn->stream_lock);
 	suspect = msecs_to_jiffies(READ_ONCE(vn->timers.suspect_ms));
@@ -145,8 +166,11 @@ static void vsync_hb_work(struct work_struct *work)
 			p->state = VSYNC_PEER_DOWN;
 			VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_DOWN);
 		}
-		vsync_send_heartbeat(vn, p);
 	}
+	vsync_gms_tick(vn);
+	coord = vsync_coordinator(vn);
+	list_for_each_entry(p, &vn->peers, list)
+		vsync_send_heartbeat(vn, p, coord);
 	vsync_hb_arm(vn);
 	mutex_unlock(&vn->stream_lock);
 }
@@ -164,8 +188,9 @@ static const u8 vsync_verdict_mib[] = {
 };
 
 /* A valid packet from @from: the sender is alive. */
-static void vsync_peer_heard(struct vsync_net *vn,
-			     const struct vsync_addr *from, const __be32 *h)
+static struct vsync_peer *vsync_peer_heard(struct vsync_net *vn,
+					   const struct vsync_addr *from,
+					   const __be32 *h)
 {
 	struct vsync_peer *p;
 
@@ -173,11 +198,15 @@ static void vsync_peer_heard(struct vsync_net *vn,
 	if (!p) {
 		p = vsync_peer_new(vn, from, false);
 		if (IS_ERR(p))
-			return;
+			return NULL;
 		VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_LEARNED);
 	}
-	if (p->incarnation && p->incarnation != msg_incarnation(h))
+	if (p->incarnation && p->incarnation != msg_incarnation(h)) {
 		VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_RESTART);
+		/* a member of our view that restarted has to leave first */
+		if (vsync_nview_has(&vn->view, msg_src(h)))
+			p->restarted = true;
+	}
 	p->node_id = msg_src(h);
 	p->incarnation = msg_incarnation(h);
 	p->last_heard = jiffies;
@@ -185,12 +214,14 @@ static void vsync_peer_heard(struct vsync_net *vn,
 		p->state = VSYNC_PEER_UP;
 		VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_UP);
 	}
+	return p;
 }
 
 void vsync_node_rcv(struct vsync_net *vn, struct sk_buff *skb)
 {
 	const struct vsync_addr *from = &VSYNC_RX_CB(skb)->from;
 	enum vsync_msg_verdict v;
+	struct vsync_peer *p;
 	const __be32 *h;
 
 	lockdep_assert_held(&vn->stream_lock);
@@ -206,9 +237,11 @@ void vsync_node_rcv(struct vsync_net *vn, struct sk_buff *skb)
 		goto out;
 	}
 
-	vsync_peer_heard(vn, from, h);
+	p = vsync_peer_heard(vn, from, h);
 	if (msg_type(h) == VSYNC_MSG_HEARTBEAT)
 		VSYNC_INC_STATS(vn, VSYNC_MIB_HEARTBEAT_RX);
+	if (p)
+		vsync_gms_rcv(vn, p, h);
 out:
 	consume_skb(skb);
 }
@@ -228,6 +261,8 @@ static int vsync_node_set_addr(struct vsync_net *vn,
 	vn->incarnation = get_random_u32() | 1;
 	/* the old socket's packets may still be queued: harmless */
 	vsync_transport_close(old);
+	if (!old)
+		vsync_gms_start(vn);
 	vsync_hb_arm(vn);
 	return 0;
 }

@@ -150,6 +150,12 @@ enum {
 	VSYNC_A_NODE_PORT,	/* u16, host order */
 	VSYNC_A_NODE_INCARNATION, /* u32: random, new at each transport start */
 	VSYNC_A_NODE_UP,	/* u8: the UDP transport is running */
+	VSYNC_A_NODE_VIEW_ID,	/* u64: node view (counter << 32 | maker) */
+	VSYNC_A_NODE_VIEW_PRIMARY, /* u8 */
+	VSYNC_A_NODE_VIEW_NODES, /* binary: u32 node ids, by rank */
+	VSYNC_A_NODE_COORD,	/* u32: acting coordinator */
+	VSYNC_A_NODE_VIEW_CHANGES, /* u64: views installed here */
+	VSYNC_A_NODE_PAD,
 	__VSYNC_A_NODE_MAX,
 };
 #define VSYNC_A_NODE_MAX (__VSYNC_A_NODE_MAX - 1)
@@ -195,6 +201,8 @@ enum {
 	VSYNC_A_PEER_LAST_HEARD, /* u32: ms since its last packet */
 	VSYNC_A_PEER_INCARNATION, /* u32 */
 	VSYNC_A_PEER_STATIC,	/* flag: configured, not learned */
+	VSYNC_A_PEER_VIEW_ID,	/* u64: the node view it last reported */
+	VSYNC_A_PEER_PAD,
 	__VSYNC_A_PEER_MAX,
 };
 #define VSYNC_A_PEER_MAX (__VSYNC_A_PEER_MAX - 1)

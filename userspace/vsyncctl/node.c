@@ -17,8 +17,10 @@ struct node_info {
 	int found;
 	uint32_t id, family, groups, members, cluster, incarnation;
 	uint16_t port;
-	uint8_t up;
+	uint8_t up, primary;
 	struct ip_addr addr;
+	uint64_t view_id, view_changes;
+	uint32_t coord, n_nodes, nodes[64];
 };
 
 static int node_cb(const struct nlmsghdr *nlh, void *arg)
@@ -45,6 +47,18 @@ static int node_cb(const struct nlmsghdr *nlh, void *arg)
 	ni->port = nla_u16(nb[VSYNC_A_NODE_PORT]);
 	ni->up = nla_u8(nb[VSYNC_A_NODE_UP]);
 	nla_ip(nb[VSYNC_A_NODE_ADDR], &ni->addr);
+	if (nb[VSYNC_A_NODE_VIEW_ID]) {
+		const struct nlattr *a = nb[VSYNC_A_NODE_VIEW_NODES];
+
+		ni->view_id = nla_u64(nb[VSYNC_A_NODE_VIEW_ID]);
+		ni->view_changes = nla_u64(nb[VSYNC_A_NODE_VIEW_CHANGES]);
+		ni->primary = nla_u8(nb[VSYNC_A_NODE_VIEW_PRIMARY]);
+		ni->coord = nla_u32(nb[VSYNC_A_NODE_COORD]);
+		if (a && nla_len(a) <= sizeof(ni->nodes)) {
+			ni->n_nodes = nla_len(a) / sizeof(uint32_t);
+			memcpy(ni->nodes, nla_data(a), ni->n_nodes * sizeof(uint32_t));
+		}
+	}
 	return 0;
 }
 
@@ -54,7 +68,8 @@ static void node_show_help(FILE *f)
 		"Usage: %s node show\n\n"
 		"Print this node's id, the address family number, how many groups\n"
 		"and joined sockets it has, its cluster id, UDP address and port,\n"
-		"the incarnation of its transport and whether the transport is up.\n",
+		"the incarnation of its transport, whether the transport is up, and\n"
+		"its node view: id, primary or not, acting coordinator, nodes by rank.\n",
 		progname);
 }
 
@@ -92,6 +107,16 @@ static int cmd_node_show(struct cmdl *cmdl)
 		jw_u64("port", ni.port);
 		jw_u64("incarnation", ni.incarnation);
 		jw_bool("up", ni.up);
+		if (ni.view_id) {
+			jw_u64("view_id", ni.view_id);
+			jw_bool("primary", ni.primary);
+			jw_u64("coordinator", ni.coord);
+			jw_u64("view_changes", ni.view_changes);
+			jw_array_open("nodes");
+			for (uint32_t i = 0; i < ni.n_nodes; i++)
+				jw_u64(NULL, ni.nodes[i]);
+			jw_array_close();
+		}
 		jw_object_close();
 		jw_end();
 	} else {
@@ -101,6 +126,15 @@ static int cmd_node_show(struct cmdl *cmdl)
 		       "  transport %s\n",
 		       ni.cluster, addr, ni.port, ni.incarnation,
 		       ni.up ? "up" : "down");
+		if (ni.view_id) {
+			printf("  view %#llx %s coordinator %u changes %llu\n  nodes",
+			       (unsigned long long)ni.view_id,
+			       ni.primary ? "primary" : "non-primary", ni.coord,
+			       (unsigned long long)ni.view_changes);
+			for (uint32_t i = 0; i < ni.n_nodes; i++)
+				printf(" %u", ni.nodes[i]);
+			printf("\n");
+		}
 	}
 	return EXIT_OK;
 }

@@ -26,6 +26,7 @@ struct peer {
 	uint8_t state;
 	int is_static;
 	uint32_t id, last_heard, incarnation;
+	uint64_t view_id;
 };
 
 struct peer_list {
@@ -81,6 +82,7 @@ static int peer_cb(const struct nlmsghdr *nlh, void *arg)
 	p->last_heard = pb[VSYNC_A_PEER_LAST_HEARD] ?
 			nla_u32(pb[VSYNC_A_PEER_LAST_HEARD]) : UINT32_MAX;
 	p->incarnation = nla_u32(pb[VSYNC_A_PEER_INCARNATION]);
+	p->view_id = nla_u64(pb[VSYNC_A_PEER_VIEW_ID]);
 	p->is_static = pb[VSYNC_A_PEER_STATIC] != NULL;
 	return 0;
 }
@@ -99,6 +101,7 @@ static void print_peer_json(const struct peer *p)
 	else
 		jw_u64("last_heard_ms", p->last_heard);
 	jw_u64("incarnation", p->incarnation);
+	jw_u64("view_id", p->view_id);
 	jw_bool("static", p->is_static);
 	jw_object_close();
 }

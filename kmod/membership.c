@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * af_vsync membership: node views, changed by a coordinator.
+ *
+ * Every node has a view (id, nodes by rank, primary or not).  The acting
+ * coordinator is the first node of the view, by rank, that this node does
+ * not hold down; every heartbeat tick it compares the view with what it
+ * sees: members gone down or restarted leave, and nodes that are up but in
+ * a view that ranks below ours join, appended by node id.  Views rank by
+ * primary first, then size, then the lower coordinator id; both sides'
+ * coordinators see the same ranking, so exactly one takes the other in,
+ * and a node that restarts joins the running view at its end, the oldest
+ * node staying coordinator.  A change runs in two rounds, resent every tick until done:
+ *
+ *   coordinator: PROPOSE(id, nodes, primary) to every node of the new view
+ *   node:        accepts the highest id containing it -> ACCEPT(id)
+ *   coordinator: once all accepted -> installs, COMMIT(id, nodes, primary)
+ *   node:        installs a committed view with a higher id than its own
+ *
+ * A new view id is one more than the highest this node has seen (views,
+ * proposals, and what heartbeats report), with the coordinator's node id in
+ * the low half, so ids grow at every node and two coordinators never make
+ * the same one.  A node that stops answering a proposal is down after the
+ * suspect timeout, and the coordinator proposes again without it; if the
+ * coordinator dies, the next node by rank takes over with a higher id.
+ *
+ * Primary partition: a view is primary when it holds a strict majority of
+ * the last primary view its coordinator installed (any view is, before the
+ * first).  Heartbeats carry the view id, coordinator and primary flag.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "core.h"
+#include "mib.h"
+#include "msg.h"
+#include "transport.h"
+
+static bool vsync_nview_same(const struct vsync_nview *a,
+			     const struct vsync_nview *b)
+{
+	return a->n == b->n &&
+	       !memcmp(a->nodes, b->nodes, a->n * sizeof(a->nodes[0]));
+}
+
+static u64 vsync_next_view_id(struct vsync_net *vn)
+{
+	return ((vn->max_view_id >> 32) + 1) << 32 | vn->node_id;
+}
+
+static void vsync_see_view_id(struct vsync_net *vn, u64 id)
+{
+	if (id > vn->max_view_id)
+		vn->max_view_id = id;
+}
+
+static bool vsync_node_up(struct vsync_net *vn, u32 node)
+{
+	struct vsync_peer *p;
+
+	if (node == vn->node_id)
+		return true;
+	p = vsync_peer_by_id(vn, node);
+	return p && p->state == VSYNC_PEER_UP && !p->restarted;
+}
+
+static void vsync_install(struct vsync_net *vn, const struct vsync_nview *v)
+{
+	struct vsync_peer *p;
+
+	vn->view = *v;
+	vsync_see_view_id(vn, v->id);
+	if (v->primary)
+		vn->last_primary = *v;
+	if (vn->pending.id && vn->pending.id <= v->id)
+		vn->pending.id = 0;
+	/* a restarted node has left by now; next time it may join */
+	list_for_each_entry(p, &vn->peers, list)
+		if (p->restarted && !vsync_nview_has(v, p->node_id))
+			p->restarted = false;
+	vn->view_changes++;
+	VSYNC_INC_STATS(vn, VSYNC_MIB_VIEW_CHANGE);
+	pr_debug("node %u: view %llx, %u nodes%s\n", vn->node_id, v->id, v->n,
+		 v->primary ? ", primary" : "");
+}
+
+/* A strict majority of the last primary view; any view before the first. */
+static bool vsync_is_primary(struct vsync_net *vn, const struct vsync_nview *t)
+{
+	const struct vsync_nview *lp = &vn->last_primary;
+	u32 i, kept = 0;
+
+	for (i = 0; i < lp->n; i++)
+		if (vsync_nview_has(t, lp->nodes[i]))
+			kept++;
+	return !lp->n || 2 * kept > lp->n;
+}
+
+/* Start as the only member of a view of our own, at transport start. */
+void vsync_gms_start(struct vsync_net *vn)
+{
+	struct vsync_nview v = { .n = 1 };
+
+	v.nodes[0] = vn->node_id;
+	v.id = vsync_next_view_id(vn);
+	v.primary = vsync_is_primary(vn, &v);
+	vn->proposal.id = 0;
+	vn->pending.id = 0;
+	vsync_install(vn, &v);
+}
+
+static void vsync_send_view(struct vsync_net *vn, u32 type, u32 to,
+			    const struct vsync_nview *v)
+{
+	struct vsync_peer *p = vsync_peer_by_id(vn, to);
+	__be32 buf[VSYNC_VIEW_WORDS + VSYNC_NODES_MAX];
+	u32 i;
+
+	if (!p)
+		return;
+	msg_init(buf, type, VSYNC_VIEW_WORDS, vn->cluster, vn->node_id, to,
+		 vn->incarnation, v->n * 4);
+	msg_set_u64(buf, 6, v->id);
+	msg_set_word(buf, 8, v->primary ? VSYNC_NVIEW_PRIMARY : 0);
+	msg_set_word(buf, 9, v->n);
+	for (i = 0; i < v->n; i++)
+		msg_set_word(buf, VSYNC_VIEW_WORDS + i, v->nodes[i]);
+	vsync_xmit(vn, &p->addr, buf, (VSYNC_VIEW_WORDS + v->n) * 4);
+}
+
+static void vsync_send_accept(struct vsync_net *vn, struct vsync_peer *p,
+			      u64 id)
+{
+	__be32 buf[VSYNC_ACCEPT_WORDS];
+
+	msg_init(buf, VSYNC_MSG_ACCEPT, VSYNC_ACCEPT_WORDS, vn->cluster,
+		 vn->node_id, p->node_id, vn->incarnation, 0);
+	msg_set_u64(buf, 6, id);
+	vsync_xmit(vn, &p->addr, buf, sizeof(buf));
+}
+
+/* The acting coordinator: the first node of the view not held down. */
+u32 vsync_coordinator(struct vsync_net *vn)
+{
+	u32 i;
+
+	for (i = 0; i < vn->view.n; i++)
+		if (vsync_node_up(vn, vn->view.nodes[i]))
+			return vn->view.nodes[i];
+	return vn->node_id;
+}
+
+/* Does @p's view rank below ours (so that we take it in)? */
+static bool vsync_view_ranks_below(struct vsync_net *vn,
+				   const struct vsync_peer *p)
+{
+	if (p->view_primary != vn->view.primary)
+		return vn->view.primary;
+	if (p->view_size != vn->view.n)
+		return p->view_size < vn->view.n;
+	return p->view_coord > vn->node_id;
+}
+
+/* What the view should be, as the coordinator sees it now. */
+static void vsync_target_view(struct vsync_net *vn, struct vsync_nview *t)
+{
+	u32 i, joiners[VSYNC_NODES_MAX], nj = 0;
+	struct vsync_peer *p;
+
+	t->n = 0;
+	for (i = 0; i < vn->view.n; i++)
+		if (vsync_node_up(vn, vn->view.nodes[i]))
+			t->nodes[t->n++] = vn->view.nodes[i];
+
+	/*
+	 * Joiners: nodes up and outside our view whose view ranks below
+	 * ours, or that still follow us in a view we no longer have.
+	 */
+	list_for_each_entry(p, &vn->peers, list) {
+		if (!p->node_id || !vsync_node_up(vn, p->node_id) ||
+		    vsync_nview_has(t, p->node_id) || nj >= VSYNC_NODES_MAX)
+			continue;
+		if (p->view_coord == vn->node_id) {
+			if (p->view_id == vn->view.id)
+				continue;
+		} else if (!vsync_view_ranks_below(vn, p)) {
+			continue;
+		}
+		/* sorted by node id, so every coordinator appends alike */
+		for (i = nj; i > 0 && joiners[i - 1] > p->node_id; i--)
+			joiners[i] = joiners[i - 1];
+		joiners[i] = p->node_id;
+		nj++;
+	}
+	for (i = 0; i < nj && t->n < VSYNC_NODES_MAX; i++)
+		t->nodes[t->n++] = joiners[i];
+	t->primary = vsync_is_primary(vn, t);
+}
+
+static void vsync_propose(struct vsync_net *vn, const struct vsync_nview *t)
+{
+	vn->proposal = *t;
+	vn->proposal.id = vsync_next_view_id(vn);
+	vsync_see_view_id(vn, vn->proposal.id);
+	vn->proposal_acks = 0;
+}
+
+static void vsync_coordinate(struct vsync_net *vn)
+{
+	struct vsync_nview t;
+	u32 i, self = 0;
+	u64 all;
+
+	vsync_target_view(vn, &t);
+	if (vn->proposal.id) {
+		/* changed meanwhile, or someone holds a higher id: anew */
+		if (!vsync_nview_same(&t, &vn->proposal) ||
+		    t.primary != vn->proposal.primary ||
+		    vn->max_view_id > vn->proposal.id)
+			vsync_propose(vn, &t);
+	} else if (!vsync_nview_same(&t, &vn->view) ||
+		   t.primary != vn->view.primary) {
+		vsync_propose(vn, &t);
+	}
+
+	if (vn->proposal.id) {
+		for (i = 0; i < vn->proposal.n; i++) {
+			if (vn->proposal.nodes[i] == vn->node_id)
+				self = i;
+			else if (!(vn->proposal_acks & BIT_ULL(i)))
+				vsync_send_view(vn, VSYNC_MSG_PROPOSE,
+						vn->proposal.nodes[i],
+						&vn->proposal);
+		}
+		vn->proposal_acks |= BIT_ULL(self);
+		all = vn->proposal.n == 64 ? ~0ULL :
+		      BIT_ULL(vn->proposal.n) - 1;
+		if (vn->proposal_acks != all)
+			return;
+		vsync_install(vn, &vn->proposal);
+		vn->proposal.id = 0;
+	}
+
+	/* commit until every member reports the view in its heartbeat */
+	for (i = 0; i < vn->view.n; i++) {
+		struct vsync_peer *p = vsync_peer_by_id(vn, vn->view.nodes[i]);
+
+		if (p && p->view_id != vn->view.id)
+			vsync_send_view(vn, VSYNC_MSG_COMMIT, p->node_id,
+					&vn->view);
+	}
+}
+
+void vsync_gms_tick(struct vsync_net *vn)
+{
+	lockdep_assert_held(&vn->stream_lock);
+	if (!vn->udp)
+		return;
+	if (!vn->view.n || !vsync_nview_has(&vn->view, vn->node_id))
+		vsync_gms_start(vn);
+	/* a proposal whose coordinator died is void */
+	if (vn->pending.id && !vsync_node_up(vn, vn->pending_coord))
+		vn->pending.id = 0;
+	/* while another coordinator takes us in, we do not lead */
+	if (!vn->pending.id && vsync_coordinator(vn) == vn->node_id)
+		vsync_coordinate(vn);
+	else
+		vn->proposal.id = 0;
+}
+
+static void vsync_view_from_msg(struct vsync_nview *v, const __be32 *h)
+{
+	u32 i;
+
+	v->id = msg_view_id(h);
+	v->primary = msg_view_flags(h) & VSYNC_NVIEW_PRIMARY;
+	v->n = msg_view_count(h);
+	for (i = 0; i < v->n; i++)
+		v->nodes[i] = msg_view_node(h, i);
+}
+
+static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
+			      const __be32 *h)
+{
+	u64 id = msg_view_id(h);
+
+	vsync_see_view_id(vn, id);
+	if (id <= vn->view.id || (vn->pending.id && id < vn->pending.id))
+		return;
+	if (id != vn->pending.id) {
+		vsync_view_from_msg(&vn->pending, h);
+		if (!vsync_nview_has(&vn->pending, vn->node_id)) {
+			vn->pending.id = 0;
+			return;
+		}
+		vn->pending_coord = p->node_id;
+		/* someone with a newer view leads: stop our own change */
+		vn->proposal.id = 0;
+	}
+	vsync_send_accept(vn, p, id);
+}
+
+static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
+			     const __be32 *h)
+{
+	u32 i;
+
+	if (!vn->proposal.id || msg_view_id(h) != vn->proposal.id)
+		return;
+	for (i = 0; i < vn->proposal.n; i++)
+		if (vn->proposal.nodes[i] == p->node_id)
+			vn->proposal_acks |= BIT_ULL(i);
+}
+
+static void vsync_rcv_commit(struct vsync_net *vn, const __be32 *h)
+{
+	struct vsync_nview v;
+
+	vsync_see_view_id(vn, msg_view_id(h));
+	if (msg_view_id(h) <= vn->view.id)
+		return;
+	vsync_view_from_msg(&v, h);
+	if (!vsync_nview_has(&v, vn->node_id))
+		return;
+	if (vn->proposal.id && vn->proposal.id <= v.id)
+		vn->proposal.id = 0;
+	vsync_install(vn, &v);
+}
+
+void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
+		   const __be32 *h)
+{
+	lockdep_assert_held(&vn->stream_lock);
+	switch (msg_type(h)) {
+	case VSYNC_MSG_HEARTBEAT:
+		p->view_id = msg_hb_view(h);
+		p->view_coord = msg_hb_coord(h);
+		p->view_size = msg_hb_vsize(h);
+		p->view_primary = msg_hb_vflags(h) & VSYNC_NVIEW_PRIMARY;
+		vsync_see_view_id(vn, msg_hb_max_view(h));
+		break;
+	case VSYNC_MSG_PROPOSE:
+		vsync_rcv_propose(vn, p, h);
+		break;
+	case VSYNC_MSG_ACCEPT:
+		vsync_rcv_accept(vn, p, h);
+		break;
+	case VSYNC_MSG_COMMIT:
+		vsync_rcv_commit(vn, h);
+		break;
+	}
+}
