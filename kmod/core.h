@@ -147,6 +147,7 @@ struct vsync_net {
 	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
 	struct work_struct rx_work;
 	struct delayed_work hb_work;	/* heartbeats and suspicion */
+	unsigned long hb_next;		/* jiffies of the next heartbeats */
 };
 
 static inline struct vsync_net *vsync_net(const struct net *net)
@@ -246,7 +247,7 @@ struct vsync_peer *vsync_peer_by_id(struct vsync_net *vn, u32 node_id);
 
 /* membership.c: node views; callers hold stream_lock */
 void vsync_gms_start(struct vsync_net *vn);
-void vsync_gms_tick(struct vsync_net *vn);
+bool vsync_gms_tick(struct vsync_net *vn);
 u32 vsync_coordinator(struct vsync_net *vn);
 void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		   const __be32 *h);

@@ -204,9 +204,11 @@ static void vsync_propose(struct vsync_net *vn, const struct vsync_nview *t)
 	vn->proposal_acks = 0;
 }
 
-static void vsync_coordinate(struct vsync_net *vn)
+/* Returns true while messages of a view change wait for answers. */
+static bool vsync_coordinate(struct vsync_net *vn)
 {
 	struct vsync_nview t;
+	bool busy = false;
 	u32 i, self = 0;
 	u64 all;
 
@@ -235,7 +237,7 @@ static void vsync_coordinate(struct vsync_net *vn)
 		all = vn->proposal.n == 64 ? ~0ULL :
 		      BIT_ULL(vn->proposal.n) - 1;
 		if (vn->proposal_acks != all)
-			return;
+			return true;
 		vsync_install(vn, &vn->proposal);
 		vn->proposal.id = 0;
 	}
@@ -244,17 +246,22 @@ static void vsync_coordinate(struct vsync_net *vn)
 	for (i = 0; i < vn->view.n; i++) {
 		struct vsync_peer *p = vsync_peer_by_id(vn, vn->view.nodes[i]);
 
-		if (p && p->view_id != vn->view.id)
+		if (p && p->state == VSYNC_PEER_UP &&
+		    p->view_id != vn->view.id) {
 			vsync_send_view(vn, VSYNC_MSG_COMMIT, p->node_id,
 					&vn->view);
+			busy = true;
+		}
 	}
+	return busy;
 }
 
-void vsync_gms_tick(struct vsync_net *vn)
+/* The membership part of the node tick; true while it waits for answers. */
+bool vsync_gms_tick(struct vsync_net *vn)
 {
 	lockdep_assert_held(&vn->stream_lock);
 	if (!vn->udp)
-		return;
+		return false;
 	if (!vn->view.n || !vsync_nview_has(&vn->view, vn->node_id))
 		vsync_gms_start(vn);
 	/* a proposal whose coordinator died is void */
@@ -262,9 +269,9 @@ void vsync_gms_tick(struct vsync_net *vn)
 		vn->pending.id = 0;
 	/* while another coordinator takes us in, we do not lead */
 	if (!vn->pending.id && vsync_coordinator(vn) == vn->node_id)
-		vsync_coordinate(vn);
-	else
-		vn->proposal.id = 0;
+		return vsync_coordinate(vn);
+	vn->proposal.id = 0;
+	return false;
 }
 
 static void vsync_view_from_msg(struct vsync_nview *v, const __be32 *h)

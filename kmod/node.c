@@ -141,11 +141,20 @@ static void vsync_send_heartbeat(struct vsync_net *vn, struct vsync_peer *p,
 		VSYNC_INC_STATS(vn, VSYNC_MIB_HEARTBEAT_TX);
 }
 
-static void vsync_hb_arm(struct vsync_net *vn)
+/*
+ * The node tick: heartbeats every heartbeat_ms, and while a view change
+ * waits for answers, a tick every retransmit_ms to resend its messages.
+ */
+static void vsync_hb_arm(struct vsync_net *vn, bool busy)
 {
-	unsigned long delay;
+	unsigned long delay, left;
 
 	delay = msecs_to_jiffies(READ_ONCE(vn->timers.heartbeat_ms));
+	left = time_after(vn->hb_next, jiffies) ? vn->hb_next - jiffies : 0;
+	delay = min(delay, left);
+	if (busy)
+		delay = min(delay,
+			    msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms)));
 	if (!READ_ONCE(vn->stopping) && vn->udp)
 		mod_delayed_work(vsync_wq, &vn->hb_work, delay);
 }
@@ -156,6 +165,7 @@ static void vsync_hb_work(struct work_struct *work)
 					    struct vsync_net, hb_work);
 	unsigned long suspect;
 	struct vsync_peer *p;
+	bool busy;
 	u32 coord;
 
 	mutex_lock(&vn->stream_lock);
@@ -167,11 +177,15 @@ static void vsync_hb_work(struct work_struct *work)
 			VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_DOWN);
 		}
 	}
-	vsync_gms_tick(vn);
-	coord = vsync_coordinator(vn);
-	list_for_each_entry(p, &vn->peers, list)
-		vsync_send_heartbeat(vn, p, coord);
-	vsync_hb_arm(vn);
+	busy = vsync_gms_tick(vn);
+	if (!time_before(jiffies, vn->hb_next)) {
+		coord = vsync_coordinator(vn);
+		list_for_each_entry(p, &vn->peers, list)
+			vsync_send_heartbeat(vn, p, coord);
+		vn->hb_next = jiffies +
+			msecs_to_jiffies(READ_ONCE(vn->timers.heartbeat_ms));
+	}
+	vsync_hb_arm(vn, busy);
 	mutex_unlock(&vn->stream_lock);
 }
 
@@ -263,7 +277,8 @@ static int vsync_node_set_addr(struct vsync_net *vn,
 	vsync_transport_close(old);
 	if (!old)
 		vsync_gms_start(vn);
-	vsync_hb_arm(vn);
+	vn->hb_next = jiffies;
+	vsync_hb_arm(vn, false);
 	return 0;
 }
 

@@ -4,7 +4,7 @@
  *
  *   heartbeat_ms   interval between heartbeats to each peer
  *   suspect_ms     silence after which a peer is suspected (DOWN)
- *   retransmit_ms  wait before a missing message is asked for again
+ *   retransmit_ms  resend interval of a view change's messages
  *
  * Each netns gets its own copy of the template table, pointing at its
  * vsync_net.timers; readers use READ_ONCE() and pick a new value up at their
