@@ -8,7 +8,8 @@
  *   UNKNOWN --packet--> UP --silent for suspect_ms--> DOWN --packet--> UP
  *
  * A peer is configured (static) or learned from a valid packet of our
- * cluster coming from an address we did not know.  Every heartbeat_ms the
+ * cluster coming from an address we did not know; a learned peer that
+ * stays down for ten suspect timeouts is forgotten.  Every heartbeat_ms the
  * heartbeat work sends a HEARTBEAT to every peer and marks DOWN those not
  * heard within suspect_ms.  It runs from a kernel work item, so a busy
  * userspace cannot delay it into a false suspicion.
@@ -29,6 +30,8 @@
 #include "transport.h"
 
 #define VSYNC_PEERS_MAX		256
+/* a learned peer down for this many suspect timeouts is forgotten */
+#define VSYNC_LEARNED_EXPIRY	10
 
 static bool vsync_addr_equal(const struct vsync_addr *a,
 			     const struct vsync_addr *b)
@@ -163,19 +166,24 @@ static void vsync_hb_work(struct work_struct *work)
 {
 	struct vsync_net *vn = container_of(to_delayed_work(work),
 					    struct vsync_net, hb_work);
+	struct vsync_peer *p, *tmp;
 	unsigned long suspect;
-	struct vsync_peer *p;
 	bool busy;
 	u32 coord;
 
 	mutex_lock(&vn->stream_lock);
 	suspect = msecs_to_jiffies(READ_ONCE(vn->timers.suspect_ms));
-	list_for_each_entry(p, &vn->peers, list) {
+	list_for_each_entry_safe(p, tmp, &vn->peers, list) {
 		if (p->state == VSYNC_PEER_UP &&
 		    time_after(jiffies, p->last_heard + suspect)) {
 			p->state = VSYNC_PEER_DOWN;
 			VSYNC_INC_STATS(vn, VSYNC_MIB_PEER_DOWN);
 		}
+		/* learned peers long gone make room for new ones */
+		if (!p->is_static && p->state == VSYNC_PEER_DOWN &&
+		    time_after(jiffies, p->last_heard +
+					VSYNC_LEARNED_EXPIRY * suspect))
+			vsync_peer_free(vn, p);
 	}
 	busy = vsync_gms_tick(vn);
 	if (!time_before(jiffies, vn->hb_next)) {
