@@ -159,6 +159,17 @@ enum {
 	VSYNC_GF_CONGESTED,	/* a sender waits for receive room */
 };
 
+/*
+ * A member of a group, in rank order on group->members: a socket of this
+ * node (embedded in it), or, once groups span nodes, one of another node
+ * (vs == NULL), which gets nothing delivered here but is in every view.
+ */
+struct vsync_member {
+	struct list_head list;
+	struct vsync_member_id id;
+	struct vsync_sock *vs;
+};
+
 struct vsync_group {
 	struct list_head list;		/* in vsync_net.groups: one ref */
 	refcount_t ref;			/* list + one per member */
@@ -167,9 +178,10 @@ struct vsync_group {
 	 * members in rank order: changed under stream_lock and lock, read
 	 * under either (readers outside the stream: poll, reader wakeups)
 	 */
-	struct list_head members;
+	struct list_head members;	/* vsync_member.list */
 	spinlock_t lock;
 	u32 n_members;
+	u32 n_local;			/* members with a socket here */
 	u64 view_id;
 	u64 gseq;			/* global sequence of the last message */
 	unsigned long flags;
@@ -188,8 +200,8 @@ struct vsync_sock {
 	struct sock sk;
 	/* group and state change under lock_sock() and stream_lock */
 	struct vsync_group __rcu *group;
-	struct list_head gnode;		/* in group->members: holds a sock ref */
-	u32 port;
+	/* on group->members while joined, holding a socket reference */
+	struct vsync_member member;
 	u8 state;
 	u8 order;			/* default ordering class */
 	u64 next_seq;			/* sender sequence of the next message */

@@ -86,12 +86,12 @@ static bool vsync_member_has_room(const struct sock *sk, unsigned int size)
 
 static bool vsync_group_has_room(struct vsync_group *g, unsigned int size)
 {
-	struct vsync_sock *m;
+	struct vsync_member *m;
 	bool room = true;
 
 	spin_lock_bh(&g->lock);
-	list_for_each_entry(m, &g->members, gnode) {
-		if (!vsync_member_has_room(&m->sk, size)) {
+	list_for_each_entry(m, &g->members, list) {
+		if (m->vs && !vsync_member_has_room(&m->vs->sk, size)) {
 			room = false;
 			break;
 		}
@@ -119,7 +119,7 @@ bool vsync_group_writable(struct vsync_group *g, unsigned int size)
 /* A reader freed receive space: wake senders that wait for it. */
 void vsync_group_space(struct vsync_group *g)
 {
-	struct vsync_sock *m;
+	struct vsync_member *m;
 
 	/* free, then test the mark: pairs with vsync_group_writable() */
 	smp_mb();
@@ -127,8 +127,9 @@ void vsync_group_space(struct vsync_group *g)
 	    !test_and_clear_bit(VSYNC_GF_CONGESTED, &g->flags))
 		return;
 	spin_lock_bh(&g->lock);
-	list_for_each_entry(m, &g->members, gnode)
-		m->sk.sk_write_space(&m->sk);
+	list_for_each_entry(m, &g->members, list)
+		if (m->vs)
+			m->vs->sk.sk_write_space(&m->vs->sk);
 	spin_unlock_bh(&g->lock);
 }
 
@@ -164,14 +165,14 @@ static int vsync_clone_n(struct sk_buff *skb, u32 n, struct sk_buff_head *q,
  * @gone, plus @joiner.  The reader's own rank is filled in by recvmsg().
  */
 static struct sk_buff *vsync_view_build(struct vsync_group *g,
-					struct vsync_sock *joiner,
-					struct vsync_sock *gone, gfp_t gfp)
+					struct vsync_member *joiner,
+					struct vsync_member *gone, gfp_t gfp)
 {
 	u32 n = g->n_members + (joiner ? 1 : 0) - (gone ? 1 : 0);
 	struct vsync_member_id *id;
+	struct vsync_member *m;
 	struct vsync_skb_cb *cb;
 	struct vsync_view *v;
-	struct vsync_sock *m;
 	struct sk_buff *skb;
 
 	skb = alloc_skb(struct_size(v, members, n), gfp);
@@ -184,17 +185,11 @@ static struct sk_buff *vsync_view_build(struct vsync_group *g,
 	v->n_joined = joiner ? 1 : 0;
 	v->n_left = gone ? 1 : 0;
 	id = v->members;
-	list_for_each_entry(m, &g->members, gnode) {
-		if (m == gone)
-			continue;
-		id->node = g->vn->node_id;
-		id->port = m->port;
-		id++;
-	}
-	if (joiner) {
-		id->node = g->vn->node_id;
-		id->port = joiner->port;
-	}
+	list_for_each_entry(m, &g->members, list)
+		if (m != gone)
+			*id++ = m->id;
+	if (joiner)
+		*id = joiner->id;
 
 	cb = VSYNC_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));
@@ -204,13 +199,14 @@ static struct sk_buff *vsync_view_build(struct vsync_group *g,
 	return skb;
 }
 
-/* Deliver one clone from @q to each member, in rank order. */
+/* Deliver one clone from @q to each member here, in rank order. */
 static void vsync_deliver_all(struct vsync_group *g, struct sk_buff_head *q)
 {
-	struct vsync_sock *m;
+	struct vsync_member *m;
 
-	list_for_each_entry(m, &g->members, gnode)
-		vsync_deliver(m, __skb_dequeue(q));
+	list_for_each_entry(m, &g->members, list)
+		if (m->vs)
+			vsync_deliver(m->vs, __skb_dequeue(q));
 }
 
 int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs)
@@ -221,10 +217,10 @@ int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs)
 
 	if (g->n_members >= VSYNC_MEMBERS_MAX)
 		return -EUSERS;
-	view = vsync_view_build(g, vs, NULL, GFP_KERNEL);
+	view = vsync_view_build(g, &vs->member, NULL, GFP_KERNEL);
 	if (!view)
 		return -ENOBUFS;
-	err = vsync_clone_n(view, g->n_members + 1, &q, GFP_KERNEL);
+	err = vsync_clone_n(view, g->n_local + 1, &q, GFP_KERNEL);
 	consume_skb(view);
 	if (err)
 		return err;
@@ -232,9 +228,10 @@ int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs)
 	sock_hold(&vs->sk);
 	refcount_inc(&g->ref);
 	spin_lock_bh(&g->lock);
-	list_add_tail(&vs->gnode, &g->members);
+	list_add_tail(&vs->member.list, &g->members);
 	spin_unlock_bh(&g->lock);
 	g->n_members++;
+	g->n_local++;
 	g->view_id++;
 	vsync_deliver_all(g, &q);
 	return 0;
@@ -251,17 +248,18 @@ void vsync_group_remove(struct vsync_group *g, struct vsync_sock *vs)
 	struct sk_buff *view;
 
 	if (g->n_members > 1) {
-		view = vsync_view_build(g, NULL, vs, gfp);
-		vsync_clone_n(view, g->n_members - 1, &q, gfp);
+		view = vsync_view_build(g, NULL, &vs->member, gfp);
+		vsync_clone_n(view, g->n_local - 1, &q, gfp);
 		consume_skb(view);
 	} else {
 		__skb_queue_head_init(&q);
 	}
 
 	spin_lock_bh(&g->lock);
-	list_del_init(&vs->gnode);
+	list_del_init(&vs->member.list);
 	spin_unlock_bh(&g->lock);
 	g->n_members--;
+	g->n_local--;
 	g->view_id++;
 	vsync_deliver_all(g, &q);
 	__sock_put(&vs->sk);
@@ -290,11 +288,11 @@ int vsync_group_send(struct vsync_group *g, struct vsync_sock *vs,
 	cb->kind = VSYNC_KIND_DATA;
 	cb->order = order;
 	cb->view_id = g->view_id;
-	cb->sender_node = g->vn->node_id;
-	cb->sender_port = vs->port;
+	cb->sender_node = vs->member.id.node;
+	cb->sender_port = vs->member.id.port;
 	cb->sender_seq = vs->next_seq;
 	cb->global_seq = g->gseq + 1;
-	err = vsync_clone_n(skb, g->n_members, &q, GFP_KERNEL);
+	err = vsync_clone_n(skb, g->n_local, &q, GFP_KERNEL);
 	if (err)
 		return err;
 

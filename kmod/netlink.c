@@ -239,7 +239,22 @@ free:
 	return err;
 }
 
-static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_sock *m,
+/* What only this node knows of one of its own members. */
+static int vsync_nl_put_local(struct sk_buff *skb, struct vsync_sock *vs)
+{
+	if (nla_put_u32(skb, VSYNC_A_MEMBER_PID, pid_vnr(vs->pid)) ||
+	    nla_put_u64_64bit(skb, VSYNC_A_MEMBER_SENT, vs->stats.sent,
+			      VSYNC_A_MEMBER_PAD) ||
+	    nla_put_u64_64bit(skb, VSYNC_A_MEMBER_DELIVERED,
+			      READ_ONCE(vs->stats.delivered),
+			      VSYNC_A_MEMBER_PAD) ||
+	    nla_put_u32(skb, VSYNC_A_MEMBER_RCVQ,
+			atomic_read(&vs->sk.sk_rmem_alloc)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_member *m,
 			       u32 rank)
 {
 	struct nlattr *nest;
@@ -247,18 +262,10 @@ static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_sock *m,
 	nest = nla_nest_start(skb, VSYNC_A_GROUP_MEMBER);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, VSYNC_A_MEMBER_NODE,
-			vsync_net(sock_net(&m->sk))->node_id) ||
-	    nla_put_u32(skb, VSYNC_A_MEMBER_PORT, m->port) ||
+	if (nla_put_u32(skb, VSYNC_A_MEMBER_NODE, m->id.node) ||
+	    nla_put_u32(skb, VSYNC_A_MEMBER_PORT, m->id.port) ||
 	    nla_put_u32(skb, VSYNC_A_MEMBER_RANK, rank) ||
-	    nla_put_u32(skb, VSYNC_A_MEMBER_PID, pid_vnr(m->pid)) ||
-	    nla_put_u64_64bit(skb, VSYNC_A_MEMBER_SENT, m->stats.sent,
-			      VSYNC_A_MEMBER_PAD) ||
-	    nla_put_u64_64bit(skb, VSYNC_A_MEMBER_DELIVERED,
-			      READ_ONCE(m->stats.delivered),
-			      VSYNC_A_MEMBER_PAD) ||
-	    nla_put_u32(skb, VSYNC_A_MEMBER_RCVQ,
-			atomic_read(&m->sk.sk_rmem_alloc))) {
+	    (m->vs && vsync_nl_put_local(skb, m->vs))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -274,7 +281,7 @@ static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_sock *m,
 static int vsync_nl_put_group(struct sk_buff *skb, struct vsync_group *g,
 			      struct netlink_callback *cb, long *from)
 {
-	struct vsync_sock *m;
+	struct vsync_member *m;
 	struct nlattr *nest;
 	long rank = 0;
 	void *hdr;
@@ -292,7 +299,7 @@ static int vsync_nl_put_group(struct sk_buff *skb, struct vsync_group *g,
 	    nla_put_u64_64bit(skb, VSYNC_A_GROUP_GSEQ, g->gseq,
 			      VSYNC_A_GROUP_PAD))
 		goto cancel;
-	list_for_each_entry(m, &g->members, gnode) {
+	list_for_each_entry(m, &g->members, list) {
 		if (rank < *from) {
 			rank++;
 			continue;

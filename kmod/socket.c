@@ -147,7 +147,8 @@ static int vsync_copy_view(struct vsync_sock *vs, struct sk_buff *skb,
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < v->n_members; i++)
-		if (v->members[i].port == vs->port)
+		if (v->members[i].port == vs->member.id.port &&
+		    v->members[i].node == vs->member.id.node)
 			break;
 	v->my_rank = i;
 	*rank = i;
@@ -452,7 +453,7 @@ static int vsync_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	memset(addr, 0, sizeof(*addr));
 	addr->svs_family = vsync_family;
 	addr->svs_node = vsync_net(sock_net(sock->sk))->node_id;
-	addr->svs_port = READ_ONCE(vs->port);
+	addr->svs_port = READ_ONCE(vs->member.id.port);
 	return sizeof(*addr);
 }
 
@@ -539,7 +540,8 @@ static int vsync_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_destruct = vsync_sk_destruct;
 
 	vs = vsync_sk(sk);
-	INIT_LIST_HEAD(&vs->gnode);
+	INIT_LIST_HEAD(&vs->member.list);
+	vs->member.vs = vs;
 	vs->state = VSYNC_SS_UNJOINED;
 	vs->order = VSYNC_ORDER_DEFAULT;
 	vs->pid = get_pid(task_tgid(current));

@@ -44,10 +44,11 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 		}
 		created = true;
 	}
-	err = xa_alloc_cyclic(&vn->ports, &vs->port, vs, XA_LIMIT(1, U32_MAX),
-			      &vn->next_port, GFP_KERNEL);
+	err = xa_alloc_cyclic(&vn->ports, &vs->member.id.port, vs,
+			      XA_LIMIT(1, U32_MAX), &vn->next_port, GFP_KERNEL);
 	if (err < 0)
 		goto undo_group;
+	vs->member.id.node = vn->node_id;
 	vs->next_seq = 1;
 	err = vsync_group_add(g, vs);
 	if (err)
@@ -60,8 +61,8 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 	return 0;
 
 undo_port:
-	xa_erase(&vn->ports, vs->port);
-	vs->port = 0;
+	xa_erase(&vn->ports, vs->member.id.port);
+	vs->member.id.port = 0;
 undo_group:
 	if (created) {
 		list_del(&g->list);
@@ -83,7 +84,7 @@ void vsync_stream_leave(struct vsync_sock *vs)
 	mutex_lock(&vn->stream_lock);
 	g = vsync_stream_group(vs);
 	vsync_group_remove(g, vs);
-	xa_erase(&vn->ports, vs->port);
+	xa_erase(&vn->ports, vs->member.id.port);
 	RCU_INIT_POINTER(vs->group, NULL);
 	WRITE_ONCE(vs->state, VSYNC_SS_LEFT);
 	vn->n_members--;
