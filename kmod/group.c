@@ -27,6 +27,9 @@
 
 #include "core.h"
 
+/* member lists up to this many bytes stay in the view skb's head */
+#define VSYNC_VIEW_INLINE	1024
+
 struct vsync_group *vsync_group_find(struct vsync_net *vn, const char *name,
 				     size_t len)
 {
@@ -163,33 +166,46 @@ static int vsync_clone_n(struct sk_buff *skb, u32 n, struct sk_buff_head *q,
 /*
  * Build the view that follows the current one: the current members minus
  * @gone, plus @joiner.  The reader's own rank is filled in by recvmsg().
+ * A long member list goes in page fragments: a view of a thousand members
+ * then needs no allocation above order 0, which removal, that must not
+ * fail, relies on; a short one stays inline, so that it is not charged a
+ * page at every reader.
  */
 static struct sk_buff *vsync_view_build(struct vsync_group *g,
 					struct vsync_member *joiner,
 					struct vsync_member *gone, gfp_t gfp)
 {
 	u32 n = g->n_members + (joiner ? 1 : 0) - (gone ? 1 : 0);
-	struct vsync_member_id *id;
+	const size_t ids = n * sizeof(struct vsync_member_id);
+	const size_t inline_ids = ids <= VSYNC_VIEW_INLINE ? ids : 0;
 	struct vsync_member *m;
 	struct vsync_skb_cb *cb;
 	struct vsync_view *v;
 	struct sk_buff *skb;
+	int off, err;
 
-	skb = alloc_skb(struct_size(v, members, n), gfp);
+	skb = alloc_skb_with_frags(sizeof(*v) + inline_ids, ids - inline_ids,
+				   0, &err, gfp);
 	if (!skb)
 		return NULL;
-	v = skb_put_zero(skb, struct_size(v, members, n));
+	v = skb_put_zero(skb, sizeof(*v) + inline_ids);
 	v->view_id = g->view_id + 1;
 	v->n_members = n;
 	v->flags = VSYNC_VIEW_PRIMARY;
 	v->n_joined = joiner ? 1 : 0;
 	v->n_left = gone ? 1 : 0;
-	id = v->members;
-	list_for_each_entry(m, &g->members, list)
-		if (m != gone)
-			*id++ = m->id;
+	skb->data_len = ids - inline_ids;
+	skb->len += ids - inline_ids;
+
+	off = sizeof(*v);
+	list_for_each_entry(m, &g->members, list) {
+		if (m == gone)
+			continue;
+		skb_store_bits(skb, off, &m->id, sizeof(m->id));
+		off += sizeof(m->id);
+	}
 	if (joiner)
-		*id = joiner->id;
+		skb_store_bits(skb, off, &joiner->id, sizeof(joiner->id));
 
 	cb = VSYNC_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));

@@ -135,26 +135,43 @@ out_pipe:
 	return err;
 }
 
-/* Copy a view item with the reader's own rank filled in. */
+/* The reader's rank in a view item (n_members if it is not there). */
+static u32 vsync_view_rank(const struct vsync_sock *vs,
+			   const struct sk_buff *skb)
+{
+	const struct vsync_view *v = (const void *)skb->data;
+	struct vsync_member_id id;
+	int off = sizeof(*v);
+	u32 i;
+
+	for (i = 0; i < v->n_members; i++, off += sizeof(id)) {
+		if (skb_copy_bits(skb, off, &id, sizeof(id)))
+			break;
+		if (id.node == vs->member.id.node &&
+		    id.port == vs->member.id.port)
+			return i;
+	}
+	return v->n_members;
+}
+
+/*
+ * Copy a view item with the reader's own rank filled in: the header from a
+ * patched copy, the member list straight from the skb.
+ */
 static int vsync_copy_view(struct vsync_sock *vs, struct sk_buff *skb,
 			   struct msghdr *msg, size_t copied, u32 *rank)
 {
-	struct vsync_view *v;
-	u32 i;
+	struct vsync_view v;
+	size_t head = min(copied, sizeof(v));
 	int err;
 
-	v = kmemdup(skb->data, skb->len, GFP_KERNEL);
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < v->n_members; i++)
-		if (v->members[i].port == vs->member.id.port &&
-		    v->members[i].node == vs->member.id.node)
-			break;
-	v->my_rank = i;
-	*rank = i;
-	err = memcpy_to_msg(msg, v, copied);
-	kfree(v);
-	return err;
+	memcpy(&v, skb->data, sizeof(v));
+	*rank = vsync_view_rank(vs, skb);
+	v.my_rank = *rank;
+	err = memcpy_to_msg(msg, &v, head);
+	if (err || copied == head)
+		return err;
+	return skb_copy_datagram_msg(skb, head, msg, copied - head);
 }
 
 static void vsync_put_info(struct msghdr *msg, const struct vsync_skb_cb *cb)
@@ -252,7 +269,11 @@ static int vsync_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		err = skb_copy_datagram_msg(skb, 0, msg, copied);
 	}
 	if (err) {
-		skb_free_datagram(sk, skb);
+		/* a bad buffer must not cost the member an item */
+		if (!(flags & MSG_PEEK))
+			skb_queue_head(&sk->sk_receive_queue, skb);
+		else
+			skb_free_datagram(sk, skb);
 		return err;
 	}
 	vsync_put_info(msg, cb);
@@ -384,12 +405,13 @@ static int vsync_get_view(struct vsync_sock *vs, char __user *optval,
 
 	if (!vs->view)
 		return -ENOTCONN;
-	v = kmemdup(vs->view->data, vs->view->len, GFP_KERNEL);
+	v = kvmalloc(vs->view->len, GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
+	skb_copy_bits(vs->view, 0, v, vs->view->len);
 	v->my_rank = vs->view_rank;
 	err = vsync_put_opt(optval, optlen, len, v, vs->view->len);
-	kfree(v);
+	kvfree(v);
 	return err;
 }
 
