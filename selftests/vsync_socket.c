@@ -1016,6 +1016,32 @@ TEST_F(vs, peek)
 	assert_empty(_metadata, self->fd);
 }
 
+/* A read into a bad buffer fails with EFAULT and costs no item. */
+TEST_F(vs, efault_keeps_item)
+{
+	union viewbuf vb;
+	struct vsync_item it;
+	char buf[32];
+
+	ASSERT_EQ(-1, recv(self->fd, (void *)8, 64, MSG_DONTWAIT));
+	EXPECT_EQ(ENOTCONN, errno);
+	ASSERT_OK(vsync_join(self->fd, self->group));
+	/* the first view, into an unmapped buffer, then for real */
+	ASSERT_EQ(-1, recv(self->fd, (void *)8, sizeof(vb.raw), 0));
+	EXPECT_EQ(EFAULT, errno);
+	read_view(_metadata, self->fd, &vb);
+	EXPECT_EQ(1, vb.v.n_members);
+
+	ASSERT_EQ(5, send(self->fd, "fault", 5, 0));
+	ASSERT_EQ(-1, recv(self->fd, (void *)8, sizeof(buf), 0));
+	EXPECT_EQ(EFAULT, errno);
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(5, read_data(_metadata, self->fd, buf, sizeof(buf), &it));
+	EXPECT_EQ(0, memcmp(buf, "fault", 5));
+	EXPECT_EQ(1, it.info.sender_seq);
+	assert_empty(_metadata, self->fd);
+}
+
 TEST_F(vs, truncation)
 {
 	union viewbuf vb;
