@@ -5,17 +5,19 @@
  * A group exists while it has members.  Its members list is its current
  * view, in rank order: a joiner is appended, a leaver is removed, and every
  * change bumps the view id and puts the new view into the receive queue of
- * every member of the new view, in the same place of the node stream as the
- * event that caused it.  A message goes to every member of the current view,
- * the sender included, with the next global sequence number.
+ * every member of the new view on this node, in the same place of the node
+ * stream as the event that caused it.  A message goes to every member of
+ * the current view, the sender included, with the next global sequence
+ * number.
  *
  * Every function here that changes a group is called with the node's
- * stream_lock held and takes no lock itself.  A change either happens
- * whole or not at all: all the skbs it delivers are allocated first.
+ * stream_lock held; the only lock it takes is group->lock, around changes
+ * of the member list, for the readers outside the stream.  A change either
+ * happens whole or not at all: all the skbs it delivers are allocated first.
  *
  * References: vsync_net.groups holds one group reference, each member one
  * more (vsync_sock.group); group->members holds a socket reference for each
- * entry.  Groups are freed after an RCU grace period because poll() and the
+ * entry of this node.  Groups are freed after an RCU grace period because poll() and the
  * receive path find a member's group under rcu_read_lock() only; they walk
  * its member list under group->lock, so a socket that left is never seen
  * by them and can be freed at once on close().
