@@ -2,9 +2,10 @@
 /*
  * af_vsync: per-netns node state, groups and member sockets.
  *
- * One network namespace is one node.  Every group event of a node (join,
- * leave, message) is applied in one order, the node stream (stream.c), and
- * the group layer (group.c) turns each event into deliveries to members.
+ * One network namespace is one node.  Every group event of every node
+ * (join, leave, message) is applied at every node in one order, the node
+ * stream (order.c; sockets submit to it in stream.c), and the group layer
+ * (group.c) turns each event into deliveries to the members of this node.
  */
 #ifndef _VSYNC_CORE_H
 #define _VSYNC_CORE_H
@@ -74,6 +75,47 @@ static inline bool vsync_nview_has(const struct vsync_nview *v, u32 node)
 	return false;
 }
 
+/* A node view being installed: what COMMIT carries. */
+struct vsync_commit {
+	struct vsync_nview v;
+	u64 final;			/* last entry of the old view's stream */
+	u64 prev;			/* the view the continuing nodes leave */
+	u64 cont;			/* bit i: v.nodes[i] continues */
+	u32 from;			/* who sent it */
+};
+
+/* The highest submission of a node that the stream has ordered. */
+struct vsync_subtab {
+	u32 node;
+	u64 sub;
+};
+
+/*
+ * The node-level total order (order.c).  Every node applies the same
+ * entries (joins, leaves, messages of every group) in the same order:
+ * the sequencer, the first node of the installed view, numbers the
+ * submissions of all nodes; the numbers go on across views.
+ */
+struct vsync_ostate {
+	u64 epoch;			/* view whose sequencer numbers now */
+	u64 have;			/* entries applied here */
+	u64 stable;			/* entries every node of the view holds */
+	u64 flush_to;			/* frozen: entries still to take */
+	bool frozen;			/* a view change is under way */
+	bool adopting;			/* joined: group state comes first */
+	struct sk_buff_head log;	/* applied entries above stable */
+	struct sk_buff_head ooo;	/* received entries above have + 1 */
+	struct sk_buff_head subq;	/* own submissions not yet applied */
+	u64 sub_next;			/* id of the next own submission */
+	u32 n_tab;
+	struct vsync_subtab tab[VSYNC_NODES_MAX];
+	/* sequencer: what view.nodes[i] reported applied, now and a tick ago */
+	u64 acked[VSYNC_NODES_MAX];
+	u64 acked_tick[VSYNC_NODES_MAX];
+	u64 ack_sent;			/* have in our last ACK */
+	unsigned long gap_acked;	/* jiffies of our last gap ACK */
+};
+
 /* Another node, configured (static) or learned from its packets. */
 struct vsync_peer {
 	struct list_head list;		/* in vsync_net.peers */
@@ -89,6 +131,7 @@ struct vsync_peer {
 	u32 view_coord;
 	u32 view_size;
 	bool view_primary;
+	bool view_frozen;
 };
 
 /* What VSYNC_CMD_NODE_SET asks for; fields not in @set keep their value. */
@@ -118,12 +161,11 @@ struct vsync_net {
 	 * Taken in process context only; nests inside lock_sock().
 	 */
 	struct mutex stream_lock;
-	u64 stream_seq;			/* events applied so far */
 	u32 node_id;
 	struct list_head groups;	/* vsync_group.list */
 	u32 n_groups;
-	u32 n_members;
-	struct xarray ports;		/* port -> joined vsync_sock */
+	u32 n_members;			/* sockets joined or joining */
+	struct xarray ports;		/* port -> own vsync_member */
 	u32 next_port;
 
 	/* node configuration and transport, under stream_lock */
@@ -141,8 +183,14 @@ struct vsync_net {
 	u32 pending_coord;
 	struct vsync_nview proposal;	/* ours, as coordinator; id 0: none */
 	u64 proposal_acks;		/* bit i: proposal.nodes[i] accepted */
+	/* what proposal.nodes[i] said in its ACCEPT: its view, its stream */
+	u64 prop_view[VSYNC_NODES_MAX];
+	u64 prop_have[VSYNC_NODES_MAX];
+	struct vsync_commit commit;	/* the last installed, as committed */
+	struct vsync_commit incoming;	/* committed to us, still fetching */
 	u64 max_view_id;		/* highest seen anywhere */
 	u64 view_changes;
+	struct vsync_ostate ord;
 
 	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
 	struct work_struct rx_work;
@@ -160,14 +208,17 @@ enum {
 };
 
 /*
- * A member of a group, in rank order on group->members: a socket of this
- * node (embedded in it), or, once groups span nodes, one of another node
- * (vs == NULL), which gets nothing delivered here but is in every view.
+ * A member of a group, in rank order on group->members.  A member of this
+ * node is made when its socket joins and lives until its LEAVE is applied
+ * (or the node's view change drops it); while the socket is attached, @vs
+ * holds a reference to it.  A member of another node has @vs NULL: it is
+ * in every view but gets nothing delivered here.
  */
 struct vsync_member {
-	struct list_head list;
+	struct list_head list;		/* group->members, once applied */
 	struct vsync_member_id id;
 	struct vsync_sock *vs;
+	struct vsync_group *group;	/* once its JOIN is applied */
 };
 
 struct vsync_group {
@@ -182,6 +233,7 @@ struct vsync_group {
 	spinlock_t lock;
 	u32 n_members;
 	u32 n_local;			/* members with a socket here */
+	u32 n_left;			/* removed since the last view */
 	u64 view_id;
 	u64 gseq;			/* global sequence of the last message */
 	unsigned long flags;
@@ -192,16 +244,21 @@ struct vsync_group {
 
 enum vsync_sock_state {
 	VSYNC_SS_UNJOINED,
+	VSYNC_SS_JOINING,		/* JOIN submitted, not yet applied */
 	VSYNC_SS_JOINED,
+	VSYNC_SS_LEAVING,		/* LEAVE submitted, not yet applied */
 	VSYNC_SS_LEFT,
 };
 
 struct vsync_sock {
 	struct sock sk;
-	/* group and state change under lock_sock() and stream_lock */
+	/* group, member and state change under stream_lock */
 	struct vsync_group __rcu *group;
-	/* on group->members while joined, holding a socket reference */
-	struct vsync_member member;
+	struct vsync_member *m;		/* while joining, joined, leaving */
+	struct vsync_member_id id;	/* of the last join */
+	int err;			/* why the group dropped us: ENETDOWN */
+	char join_name[VSYNC_NAME_MAX];	/* of the last join */
+	u8 join_len;
 	u8 state;
 	u8 order;			/* default ordering class */
 	u64 next_seq;			/* sender sequence of the next message */
@@ -230,24 +287,53 @@ struct vsync_skb_cb {
 
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)&((skb)->cb[0]))
 
+/* skb->cb of an entry of the node stream (order.c) */
+struct vsync_ent_cb {
+	u64 epoch;
+	u64 seq;
+	u64 sub;			/* origin's submission id */
+	unsigned long sent;		/* jiffies: last sent (submissions) */
+	u32 origin;			/* 0: the sequencer's own */
+	u8 type;			/* enum vsync_ent_type */
+};
+
+#define VSYNC_ENT_CB(skb) ((struct vsync_ent_cb *)&((skb)->cb[0]))
+
 /* group.c: the group state machine; callers hold stream_lock */
-struct vsync_group *vsync_group_find(struct vsync_net *vn, const char *name,
-				     size_t len);
-struct vsync_group *vsync_group_create(struct vsync_net *vn, const char *name,
-				       size_t len);
-int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs);
-void vsync_group_remove(struct vsync_group *g, struct vsync_sock *vs);
-int vsync_group_send(struct vsync_group *g, struct vsync_sock *vs,
-		     struct sk_buff *skb, u8 order);
 void vsync_group_put(struct vsync_group *g);
 bool vsync_group_writable(struct vsync_group *g, unsigned int size);
 void vsync_group_space(struct vsync_group *g);
+void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent);
+void vsync_groups_keep(struct vsync_net *vn, const struct vsync_nview *v,
+		       u64 cont);
+void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c);
+struct sk_buff *vsync_group_state(struct vsync_group *g);
+void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m,
+			 int err);
+void vsync_groups_exit(struct vsync_net *vn);
 
-/* stream.c: the node stream, the locked shell around the group layer */
+/* stream.c: the socket side of the node stream */
 int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len);
-void vsync_stream_leave(struct vsync_sock *vs);
+int vsync_stream_leave(struct vsync_sock *vs);
+void vsync_stream_close(struct vsync_sock *vs);
 int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		      long timeo);
+struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
+				  const char *name, u32 name_len,
+				  size_t len, int noblock, int *err);
+
+/* order.c: the node-level total order; callers hold stream_lock */
+void vsync_order_init(struct vsync_net *vn);
+void vsync_order_exit(struct vsync_net *vn);
+bool vsync_order_can_submit(struct vsync_net *vn);
+bool vsync_order_room(struct vsync_net *vn);
+void vsync_submit(struct vsync_net *vn, struct sk_buff *ent);
+void vsync_order_rcv(struct vsync_net *vn, struct vsync_peer *p,
+		     struct sk_buff *skb);
+bool vsync_order_tick(struct vsync_net *vn);
+void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c);
+void vsync_order_fetch(struct vsync_net *vn, u32 from);
+bool vsync_is_sequencer(struct vsync_net *vn);
 
 /* node.c: configuration, peers, heartbeats; callers hold stream_lock */
 int vsync_node_set(struct vsync_net *vn, const struct vsync_node_cfg *cfg);
@@ -256,6 +342,7 @@ int vsync_peer_del(struct vsync_net *vn, const struct vsync_addr *addr);
 void vsync_node_init(struct vsync_net *vn);
 void vsync_node_exit(struct vsync_net *vn);
 struct vsync_peer *vsync_peer_by_id(struct vsync_net *vn, u32 node_id);
+void vsync_node_kick(struct vsync_net *vn);
 
 /* membership.c: node views; callers hold stream_lock */
 void vsync_gms_start(struct vsync_net *vn);
@@ -263,6 +350,7 @@ bool vsync_gms_tick(struct vsync_net *vn);
 u32 vsync_coordinator(struct vsync_net *vn);
 void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		   const __be32 *h);
+void vsync_gms_caught_up(struct vsync_net *vn);
 
 /* socket.c */
 int vsync_socket_init(void);

@@ -2,25 +2,29 @@
 /*
  * af_vsync group layer: membership views and delivery to members.
  *
- * A group exists while it has members.  Its members list is its current
- * view, in rank order: a joiner is appended, a leaver is removed, and every
- * change bumps the view id and puts the new view into the receive queue of
- * every member of the new view on this node, in the same place of the node
- * stream as the event that caused it.  A message goes to every member of
- * the current view, the sender included, with the next global sequence
- * number.
+ * Every node holds the state of every group (its members in rank order,
+ * view id, global sequence) and changes it only by applying the entries of
+ * the node stream (order.c) in stream order: a JOIN appends a member, a
+ * LEAVE removes one, a node view change removes the members of nodes that
+ * left; each change bumps the view id and puts the new view into the
+ * receive queue of every member of this node, at the same place of the
+ * stream as at every other node.  A DATA entry goes to every member here
+ * with the next global sequence number.  Members of other nodes are listed
+ * (vs == NULL) but get nothing delivered here.
+ *
+ * Applying an entry cannot fail, for the stream goes on at every node: the
+ * few small allocations wait for memory, and clones share the entry.
  *
  * Every function here that changes a group is called with the node's
  * stream_lock held; the only lock it takes is group->lock, around changes
- * of the member list, for the readers outside the stream.  A change either
- * happens whole or not at all: all the skbs it delivers are allocated first.
+ * of the member list and of m->vs, for the readers outside the stream.
  *
- * References: vsync_net.groups holds one group reference, each member one
- * more (vsync_sock.group); group->members holds a socket reference for each
- * entry of this node.  Groups are freed after an RCU grace period because poll() and the
- * receive path find a member's group under rcu_read_lock() only; they walk
- * its member list under group->lock, so a socket that left is never seen
- * by them and can be freed at once on close().
+ * References: vsync_net.groups holds one group reference, each attached
+ * socket one more (vsync_sock.group); an attached member holds a socket
+ * reference.  Groups are freed after an RCU grace period because poll()
+ * and the receive path find a member's group under rcu_read_lock() only;
+ * they walk its member list under group->lock, so a socket that left is
+ * never seen by them and can be freed at once on close().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,8 +36,8 @@
 /* member lists up to this many bytes stay in the view skb's head */
 #define VSYNC_VIEW_INLINE	1024
 
-struct vsync_group *vsync_group_find(struct vsync_net *vn, const char *name,
-				     size_t len)
+static struct vsync_group *vsync_group_find(struct vsync_net *vn,
+					    const char *name, size_t len)
 {
 	struct vsync_group *g;
 
@@ -44,15 +48,13 @@ struct vsync_group *vsync_group_find(struct vsync_net *vn, const char *name,
 	return NULL;
 }
 
-struct vsync_group *vsync_group_create(struct vsync_net *vn, const char *name,
-				       size_t len)
+static struct vsync_group *vsync_group_create(struct vsync_net *vn,
+					      const char *name, size_t len)
 {
 	struct vsync_group *g;
 
 	lockdep_assert_held(&vn->stream_lock);
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
-	if (!g)
-		return NULL;
+	g = kzalloc(sizeof(*g), GFP_KERNEL | __GFP_NOFAIL);
 	refcount_set(&g->ref, 1);
 	g->vn = vn;
 	INIT_LIST_HEAD(&g->members);
@@ -147,178 +149,424 @@ static void vsync_deliver(struct vsync_sock *m, struct sk_buff *skb)
 	sk->sk_data_ready(sk);
 }
 
-/* One clone of @skb per entry of @n, on @q; all or nothing. */
-static int vsync_clone_n(struct sk_buff *skb, u32 n, struct sk_buff_head *q,
-			 gfp_t gfp)
+static bool vsync_node_continues(const struct vsync_nview *v, u64 cont,
+				 u32 node)
 {
-	struct sk_buff *c;
+	u32 i;
 
-	__skb_queue_head_init(q);
-	while (n--) {
-		c = skb_clone(skb, gfp);
-		if (!c) {
-			__skb_queue_purge(q);
-			return -ENOBUFS;
-		}
-		__skb_queue_tail(q, c);
-	}
-	return 0;
+	for (i = 0; i < v->n; i++)
+		if (v->nodes[i] == node)
+			return cont & BIT_ULL(i);
+	return false;
 }
 
 /*
- * Build the view that follows the current one: the current members minus
- * @gone, plus @joiner.  The reader's own rank is filled in by recvmsg().
- * A long member list goes in page fragments: a view of a thousand members
- * then needs no allocation above order 0, which removal, that must not
- * fail, relies on; a short one stays inline, so that it is not charged a
+ * Build the current view of @g for its members here.  With @only set (a
+ * last, non-primary view), it lists the members of the nodes that continue
+ * in only->v.  The
+ * reader's own rank is filled in by recvmsg().  A long member list goes in
+ * page fragments: a view of a thousand members then needs no allocation
+ * above order 0; a short one stays inline, so that it is not charged a
  * page at every reader.
  */
-static struct sk_buff *vsync_view_build(struct vsync_group *g,
-					struct vsync_member *joiner,
-					struct vsync_member *gone, gfp_t gfp)
+static struct sk_buff *vsync_view_build(struct vsync_group *g, u64 id,
+					u32 flags, u32 joined,
+					const struct vsync_commit *only)
 {
-	u32 n = g->n_members + (joiner ? 1 : 0) - (gone ? 1 : 0);
-	const size_t ids = n * sizeof(struct vsync_member_id);
-	const size_t inline_ids = ids <= VSYNC_VIEW_INLINE ? ids : 0;
+	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
 	struct vsync_member *m;
 	struct vsync_skb_cb *cb;
 	struct vsync_view *v;
 	struct sk_buff *skb;
+	size_t ids, inline_ids;
 	int off, err;
+	u32 n = 0;
 
-	skb = alloc_skb_with_frags(sizeof(*v) + inline_ids, ids - inline_ids,
-				   0, &err, gfp);
-	if (!skb)
-		return NULL;
+	list_for_each_entry(m, &g->members, list)
+		if (!only || vsync_node_continues(&only->v, only->cont,
+						  m->id.node))
+			n++;
+	ids = n * sizeof(struct vsync_member_id);
+	inline_ids = ids <= VSYNC_VIEW_INLINE ? ids : 0;
+	do {
+		skb = alloc_skb_with_frags(sizeof(*v) + inline_ids,
+					   ids - inline_ids, 0, &err, gfp);
+	} while (!skb);
 	v = skb_put_zero(skb, sizeof(*v) + inline_ids);
-	v->view_id = g->view_id + 1;
+	v->view_id = id;
 	v->n_members = n;
-	v->flags = VSYNC_VIEW_PRIMARY;
-	v->n_joined = joiner ? 1 : 0;
-	v->n_left = gone ? 1 : 0;
+	v->flags = flags;
+	v->n_joined = joined;
+	v->n_left = g->n_left;
 	skb->data_len = ids - inline_ids;
 	skb->len += ids - inline_ids;
 
 	off = sizeof(*v);
 	list_for_each_entry(m, &g->members, list) {
-		if (m == gone)
+		if (only && !vsync_node_continues(&only->v, only->cont,
+						  m->id.node))
 			continue;
 		skb_store_bits(skb, off, &m->id, sizeof(m->id));
 		off += sizeof(m->id);
 	}
-	if (joiner)
-		skb_store_bits(skb, off, &joiner->id, sizeof(joiner->id));
 
 	cb = VSYNC_SKB_CB(skb);
 	memset(cb, 0, sizeof(*cb));
 	cb->kind = VSYNC_KIND_VIEW;
-	cb->view_id = v->view_id;
+	cb->view_id = id;
 	cb->global_seq = g->gseq;
 	return skb;
 }
 
-/* Deliver one clone from @q to each member here, in rank order. */
-static void vsync_deliver_all(struct vsync_group *g, struct sk_buff_head *q)
+/* Give every attached member here a clone of @skb (taken), in rank order. */
+static void vsync_deliver_all(struct vsync_group *g, struct sk_buff *skb)
+{
+	struct vsync_member *m;
+	struct sk_buff *c;
+
+	list_for_each_entry(m, &g->members, list) {
+		if (!m->vs)
+			continue;
+		c = skb_clone(skb, GFP_KERNEL | __GFP_NOFAIL);
+		vsync_deliver(m->vs, c);
+	}
+	consume_skb(skb);
+}
+
+/* The membership of @g changed: the next view, to every member here. */
+static void vsync_view_change(struct vsync_group *g, u32 joined)
+{
+	g->view_id++;
+	if (g->n_local)
+		vsync_deliver_all(g, vsync_view_build(g, g->view_id,
+						      VSYNC_VIEW_PRIMARY,
+						      joined, NULL));
+	g->n_left = 0;
+}
+
+static struct vsync_member *vsync_member_find(struct vsync_group *g,
+					      u32 node, u32 port)
 {
 	struct vsync_member *m;
 
 	list_for_each_entry(m, &g->members, list)
-		if (m->vs)
-			vsync_deliver(m->vs, __skb_dequeue(q));
+		if (m->id.node == node && m->id.port == port)
+			return m;
+	return NULL;
 }
 
-int vsync_group_add(struct vsync_group *g, struct vsync_sock *vs)
+static void vsync_member_link(struct vsync_group *g, struct vsync_member *m)
 {
-	struct sk_buff_head q;
-	struct sk_buff *view;
-	int err;
-
-	if (g->n_members >= VSYNC_MEMBERS_MAX)
-		return -EUSERS;
-	view = vsync_view_build(g, &vs->member, NULL, GFP_KERNEL);
-	if (!view)
-		return -ENOBUFS;
-	err = vsync_clone_n(view, g->n_local + 1, &q, GFP_KERNEL);
-	consume_skb(view);
-	if (err)
-		return err;
-
-	sock_hold(&vs->sk);
-	refcount_inc(&g->ref);
 	spin_lock_bh(&g->lock);
-	list_add_tail(&vs->member.list, &g->members);
+	list_add_tail(&m->list, &g->members);
 	spin_unlock_bh(&g->lock);
+	m->group = g;
 	g->n_members++;
-	g->n_local++;
-	g->view_id++;
-	vsync_deliver_all(g, &q);
-	return 0;
+	if (m->vs)
+		g->n_local++;
 }
 
-/*
- * Removal cannot fail: it runs on close().  The view is small, so wait for
- * memory rather than lose the view at the survivors.
- */
-void vsync_group_remove(struct vsync_group *g, struct vsync_sock *vs)
+static void vsync_member_unlink(struct vsync_group *g, struct vsync_member *m)
 {
-	const gfp_t gfp = GFP_KERNEL | __GFP_NOFAIL;
-	struct sk_buff_head q;
-	struct sk_buff *view;
-
-	if (g->n_members > 1) {
-		view = vsync_view_build(g, NULL, &vs->member, gfp);
-		vsync_clone_n(view, g->n_local - 1, &q, gfp);
-		consume_skb(view);
-	} else {
-		__skb_queue_head_init(&q);
-	}
-
 	spin_lock_bh(&g->lock);
-	list_del_init(&vs->member.list);
+	list_del_init(&m->list);
 	spin_unlock_bh(&g->lock);
 	g->n_members--;
-	g->n_local--;
-	g->view_id++;
-	vsync_deliver_all(g, &q);
-	__sock_put(&vs->sk);
-	if (!g->n_members)
-		vsync_group_unlink(g);
-	/* the leaver's queue may have been what senders waited for */
-	set_bit(VSYNC_GF_CONGESTED, &g->flags);
-	vsync_group_space(g);
+	g->n_left++;
 }
 
 /*
- * Send @skb to every member.  Returns -EAGAIN, delivering nothing, while a
- * member has no room for it.  On success @skb is consumed.
+ * The socket of a member here lets go of it: on close(), on a leave once
+ * applied, or when the group drops the member (@err: ENETDOWN).  The
+ * member entry itself stays for as long as the stream needs it.
  */
-int vsync_group_send(struct vsync_group *g, struct vsync_sock *vs,
-		     struct sk_buff *skb, u8 order)
+void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m, int err)
 {
-	struct vsync_skb_cb *cb = VSYNC_SKB_CB(skb);
-	struct sk_buff_head q;
-	int err;
+	struct vsync_sock *vs = m->vs;
+	struct vsync_group *g;
+	struct sock *sk;
 
-	if (!vsync_group_writable(g, skb->truesize))
-		return -EAGAIN;
+	lockdep_assert_held(&vn->stream_lock);
+	if (!vs)
+		return;
+	sk = &vs->sk;
+	g = m->group;
+	if (g && !list_empty(&m->list)) {
+		spin_lock_bh(&g->lock);
+		m->vs = NULL;
+		spin_unlock_bh(&g->lock);
+		g->n_local--;
+	} else {
+		m->vs = NULL;
+	}
+	g = rcu_dereference_protected(vs->group,
+				      lockdep_is_held(&vn->stream_lock));
+	RCU_INIT_POINTER(vs->group, NULL);
+	vs->m = NULL;
+	vs->err = err;
+	WRITE_ONCE(vs->state, VSYNC_SS_LEFT);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sk->sk_state_change(sk);
+	/* a sender waiting for room in this queue may go on */
+	if (g) {
+		set_bit(VSYNC_GF_CONGESTED, &g->flags);
+		vsync_group_space(g);
+		vsync_group_put(g);
+	}
+	sock_put(sk);
+}
 
-	memset(cb, 0, sizeof(*cb));
-	cb->kind = VSYNC_KIND_DATA;
-	cb->order = order;
-	cb->view_id = g->view_id;
-	cb->sender_node = vs->member.id.node;
-	cb->sender_port = vs->member.id.port;
-	cb->sender_seq = vs->next_seq;
-	cb->global_seq = g->gseq + 1;
-	err = vsync_clone_n(skb, g->n_local, &q, GFP_KERNEL);
-	if (err)
-		return err;
+/* A member entry of this node is done with: the port may be reused. */
+static void vsync_member_free(struct vsync_net *vn, struct vsync_member *m,
+			      int err)
+{
+	if (m->id.node == vn->node_id &&
+	    xa_load(&vn->ports, m->id.port) == m) {
+		vsync_member_detach(vn, m, err);
+		xa_erase(&vn->ports, m->id.port);
+		vn->n_members--;
+	}
+	kfree(m);
+}
 
-	vs->next_seq++;
+static void vsync_apply_join(struct vsync_net *vn, struct vsync_group *g,
+			     const __be32 *e)
+{
+	struct vsync_member *m = NULL;
+	struct vsync_sock *vs;
+
+	if (ent_node(e) == vn->node_id)
+		m = xa_load(&vn->ports, ent_port(e));
+	if (g->n_members >= VSYNC_MEMBERS_MAX ||
+	    vsync_member_find(g, ent_node(e), ent_port(e))) {
+		/* refused in the same place everywhere */
+		if (m)
+			vsync_member_free(vn, m, EUSERS);
+		return;
+	}
+	if (!m) {
+		m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
+		INIT_LIST_HEAD(&m->list);
+		m->id.node = ent_node(e);
+		m->id.port = ent_port(e);
+	}
+	vsync_member_link(g, m);
+	vs = m->vs;
+	if (vs) {
+		refcount_inc(&g->ref);
+		rcu_assign_pointer(vs->group, g);
+		WRITE_ONCE(vs->state, VSYNC_SS_JOINED);
+	}
+	vsync_view_change(g, 1);
+	if (vs)
+		vs->sk.sk_state_change(&vs->sk);
+}
+
+static void vsync_apply_leave(struct vsync_net *vn, struct vsync_group *g,
+			      const __be32 *e)
+{
+	struct vsync_member *m = vsync_member_find(g, ent_node(e), ent_port(e));
+
+	if (!m)
+		return;
+	/* the leaver's socket, if still there, is not in the next view */
+	vsync_member_detach(vn, m, 0);
+	vsync_member_unlink(g, m);
+	vsync_view_change(g, 0);
+	vsync_member_free(vn, m, 0);
+}
+
+static void vsync_apply_data(struct vsync_net *vn, struct vsync_group *g,
+			     struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_member *m, *sender;
+	struct vsync_skb_cb *cb;
+	struct sk_buff *c;
+	u32 off;
+
+	sender = vsync_member_find(g, ent_node(e), ent_port(e));
+	if (!sender)
+		return;
 	g->gseq++;
-	vs->stats.sent++;
-	vs->stats.sent_bytes += skb->len;
-	vsync_deliver_all(g, &q);
-	consume_skb(skb);
-	return 0;
+	off = ent_data_off(e);
+	list_for_each_entry(m, &g->members, list) {
+		if (!m->vs)
+			continue;
+		c = skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL);
+		__skb_pull(c, off);
+		cb = VSYNC_SKB_CB(c);
+		memset(cb, 0, sizeof(*cb));
+		cb->kind = VSYNC_KIND_DATA;
+		cb->order = ent_order(e);
+		cb->view_id = g->view_id;
+		cb->sender_node = ent_node(e);
+		cb->sender_port = ent_port(e);
+		cb->sender_seq = ent_seq(e);
+		cb->global_seq = g->gseq;
+		vsync_deliver(m->vs, c);
+	}
+}
+
+/* A joining node learns a group as the stream had it. */
+static void vsync_apply_gstate(struct vsync_net *vn, const __be32 *e)
+{
+	struct vsync_group *g;
+	struct vsync_member *m;
+	u32 i, w;
+
+	if (vsync_group_find(vn, ent_gs_name(e), ent_name_len(e)))
+		return;
+	g = vsync_group_create(vn, ent_gs_name(e), ent_name_len(e));
+	g->view_id = ent_gs_view(e);
+	g->gseq = ent_gs_gseq(e);
+	for (i = 0; i < ent_gs_count(e); i++) {
+		w = ent_gs_member(e, i);
+		m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
+		INIT_LIST_HEAD(&m->list);
+		m->id.node = msg_word(e, w);
+		m->id.port = msg_word(e, w + 1);
+		vsync_member_link(g, m);
+	}
+	g->n_left = 0;
+}
+
+/* Apply one entry of the node stream to the groups. */
+void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	u8 type = VSYNC_ENT_CB(ent)->type;
+	struct vsync_group *g;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (type == VSYNC_ENT_GSTATE) {
+		vsync_apply_gstate(vn, e);
+		return;
+	}
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	switch (type) {
+	case VSYNC_ENT_JOIN:
+		if (!g)
+			g = vsync_group_create(vn, ent_name(e),
+					       ent_name_len(e));
+		vsync_apply_join(vn, g, e);
+		break;
+	case VSYNC_ENT_LEAVE:
+		if (g)
+			vsync_apply_leave(vn, g, e);
+		break;
+	case VSYNC_ENT_DATA:
+		if (g)
+			vsync_apply_data(vn, g, ent);
+		break;
+	}
+	if (g && !g->n_members)
+		vsync_group_unlink(g);
+}
+
+/* A node view change: members of nodes that do not continue leave. */
+void vsync_groups_keep(struct vsync_net *vn, const struct vsync_nview *v,
+		       u64 cont)
+{
+	struct vsync_member *m, *tmp;
+	struct vsync_group *g, *gt;
+
+	lockdep_assert_held(&vn->stream_lock);
+	list_for_each_entry_safe(g, gt, &vn->groups, list) {
+		list_for_each_entry_safe(m, tmp, &g->members, list) {
+			if (vsync_node_continues(v, cont, m->id.node))
+				continue;
+			vsync_member_unlink(g, m);
+			vsync_member_free(vn, m, 0);
+		}
+		if (g->n_left)
+			vsync_view_change(g, 0);
+		if (!g->n_members)
+			vsync_group_unlink(g);
+	}
+}
+
+/*
+ * This node is outside any primary view (@c not primary), or joins one
+ * that does not share its history: each of its members gets a last view,
+ * not primary, then the group drops it (ENETDOWN).  Outside a primary
+ * view, that view lists the members of the nodes that stay together and
+ * its id names the coordinator, as at every node of that side; a joiner's
+ * lists its own members and names itself.  Bit 63 set makes the id greater
+ * than the member's earlier views, and the name makes it differ from any
+ * view of another side.
+ */
+void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
+{
+	struct vsync_commit self = { .v.n = 1, .cont = 1 };
+	const struct vsync_commit *side = c;
+	struct vsync_member *m, *tmp;
+	struct vsync_group *g, *gt;
+	unsigned long port;
+	u32 name = c->v.nodes[0];
+	u64 id;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (c->v.primary) {
+		self.v.nodes[0] = vn->node_id;
+		side = &self;
+		name = vn->node_id;
+	}
+	list_for_each_entry_safe(g, gt, &vn->groups, list) {
+		if (g->n_local) {
+			id = BIT_ULL(63) | (u64)(name & 0x7fffffff) << 32 |
+			     (u32)(g->view_id + 1);
+			g->n_left = 0;
+			list_for_each_entry(m, &g->members, list)
+				if (!vsync_node_continues(&side->v, side->cont,
+							  m->id.node))
+					g->n_left++;
+			vsync_deliver_all(g, vsync_view_build(g, id, 0, 0,
+							      side));
+		}
+		list_for_each_entry_safe(m, tmp, &g->members, list) {
+			vsync_member_unlink(g, m);
+			vsync_member_free(vn, m, ENETDOWN);
+		}
+		vsync_group_unlink(g);
+	}
+	/* members whose join was not applied yet */
+	xa_for_each(&vn->ports, port, m)
+		vsync_member_free(vn, m, ENETDOWN);
+}
+
+/* GSTATE: the group as the stream has it, for nodes that join. */
+struct sk_buff *vsync_group_state(struct vsync_group *g)
+{
+	u32 len = (VSYNC_GSTATE_WORDS + 2 * g->n_members) * 4 +
+		  VSYNC_PAD4(g->name_len);
+	struct vsync_member *m;
+	struct sk_buff *skb;
+	__be32 *e;
+	u32 i = 0;
+
+	skb = alloc_skb(len, GFP_KERNEL | __GFP_NOFAIL);
+	e = skb_put_zero(skb, len);
+	msg_set_word(e, 0, g->name_len);
+	msg_set_u64(e, 1, g->view_id);
+	msg_set_u64(e, 3, g->gseq);
+	msg_set_word(e, 5, g->n_members);
+	memcpy(&e[VSYNC_GSTATE_WORDS], g->name, g->name_len);
+	list_for_each_entry(m, &g->members, list) {
+		msg_set_word(e, ent_gs_member(e, i), m->id.node);
+		msg_set_word(e, ent_gs_member(e, i) + 1, m->id.port);
+		i++;
+	}
+	return skb;
+}
+
+/* Tear down every group at netns exit: no socket is left, by then. */
+void vsync_groups_exit(struct vsync_net *vn)
+{
+	struct vsync_commit c = { .v.n = 1, .cont = 1 };
+
+	c.v.nodes[0] = vn->node_id;
+	mutex_lock(&vn->stream_lock);
+	vsync_groups_drop(vn, &c);
+	mutex_unlock(&vn->stream_lock);
 }

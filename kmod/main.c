@@ -13,6 +13,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/socket.h>
 
 #include "core.h"
@@ -36,7 +37,14 @@ static int __net_init vsync_net_init(struct net *net)
 	mutex_init(&vn->stream_lock);
 	INIT_LIST_HEAD(&vn->groups);
 	xa_init_flags(&vn->ports, XA_FLAGS_ALLOC1);
+	/*
+	 * Member ids are node:port.  A node that restarts with the same id
+	 * must not hand out the ports of its earlier life again, while the
+	 * survivors may still know them: start somewhere random.
+	 */
+	vn->next_port = get_random_u32_below(1U << 31) + 1;
 	vn->node_id = VSYNC_NODE_ID_DEFAULT;
+	vsync_order_init(vn);
 	vsync_node_init(vn);
 
 	err = vsync_mib_net_init(vn);
@@ -60,11 +68,14 @@ static void __net_exit vsync_net_exit(struct net *net)
 	struct vsync_net *vn = vsync_net(net);
 
 	/*
-	 * Every socket holds its netns, so no group is left; the transport
-	 * socket does not, so it is closed here, before the netns goes.
+	 * Every socket holds its netns, so no socket is left, but groups
+	 * may still list members of other nodes.  The transport socket
+	 * does not hold the netns, so it is closed here, before it goes.
 	 */
-	WARN_ON_ONCE(!list_empty(&vn->groups));
 	vsync_node_exit(vn);
+	vsync_groups_exit(vn);
+	WARN_ON_ONCE(!list_empty(&vn->groups));
+	vsync_order_exit(vn);
 	vsync_sysctl_net_exit(vn);
 	vsync_mib_net_exit(vn);
 	xa_destroy(&vn->ports);

@@ -63,24 +63,34 @@ static bool vsync_node_up(struct vsync_net *vn, u32 node)
 	return p && p->state == VSYNC_PEER_UP && !p->restarted;
 }
 
-static void vsync_install(struct vsync_net *vn, const struct vsync_nview *v)
+/*
+ * Install the view of @c.  The node stream of the old view ended at
+ * c->final, which a continuing node has applied by now (the flush).
+ */
+static void vsync_install(struct vsync_net *vn, const struct vsync_commit *c)
 {
+	const struct vsync_nview *v = &c->v;
 	struct vsync_peer *p;
 
 	vn->view = *v;
+	vn->commit = *c;
 	vsync_see_view_id(vn, v->id);
 	if (v->primary)
 		vn->last_primary = *v;
 	if (vn->pending.id && vn->pending.id <= v->id)
 		vn->pending.id = 0;
+	if (vn->incoming.v.id && vn->incoming.v.id <= v->id)
+		vn->incoming.v.id = 0;
+	vsync_order_install(vn, c);
 	/* a restarted node has left by now; next time it may join */
 	list_for_each_entry(p, &vn->peers, list)
 		if (p->restarted && !vsync_nview_has(v, p->node_id))
 			p->restarted = false;
 	vn->view_changes++;
 	VSYNC_INC_STATS(vn, VSYNC_MIB_VIEW_CHANGE);
-	pr_debug("node %u: view %llx, %u nodes%s\n", vn->node_id, v->id, v->n,
-		 v->primary ? ", primary" : "");
+	pr_debug("node %u: view %llx, %u nodes%s, stream at %llu\n",
+		 vn->node_id, v->id, v->n, v->primary ? ", primary" : "",
+		 c->final);
 }
 
 /* A strict majority of the last primary view; any view before the first. */
@@ -98,33 +108,42 @@ static bool vsync_is_primary(struct vsync_net *vn, const struct vsync_nview *t)
 /* Start as the only member of a view of our own, at transport start. */
 void vsync_gms_start(struct vsync_net *vn)
 {
-	struct vsync_nview v = { .n = 1 };
+	struct vsync_commit c = { .v.n = 1, .cont = 1 };
 
-	v.nodes[0] = vn->node_id;
-	v.id = vsync_next_view_id(vn);
-	v.primary = vsync_is_primary(vn, &v);
+	c.v.nodes[0] = vn->node_id;
+	c.v.id = vsync_next_view_id(vn);
+	c.v.primary = vsync_is_primary(vn, &c.v);
+	/* what this node applied so far goes on, in a view of its own */
+	c.final = vn->ord.have;
+	c.prev = vn->view.id;
 	vn->proposal.id = 0;
 	vn->pending.id = 0;
-	vsync_install(vn, &v);
+	vsync_install(vn, &c);
 }
 
 static void vsync_send_view(struct vsync_net *vn, u32 type, u32 to,
-			    const struct vsync_nview *v)
+			    const struct vsync_commit *c)
 {
+	__be32 buf[VSYNC_VIEW_WORDS + VSYNC_NODES_MAX + 2];
 	struct vsync_peer *p = vsync_peer_by_id(vn, to);
-	__be32 buf[VSYNC_VIEW_WORDS + VSYNC_NODES_MAX];
-	u32 i;
+	const struct vsync_nview *v = &c->v;
+	u32 i, maps = msg_view_map_words(v->n);
 
 	if (!p)
 		return;
 	msg_init(buf, type, VSYNC_VIEW_WORDS, vn->cluster, vn->node_id, to,
-		 vn->incarnation, v->n * 4);
+		 vn->incarnation, (v->n + maps) * 4);
 	msg_set_u64(buf, 6, v->id);
 	msg_set_word(buf, 8, v->primary ? VSYNC_NVIEW_PRIMARY : 0);
 	msg_set_word(buf, 9, v->n);
+	msg_set_u64(buf, 10, c->final);
+	msg_set_u64(buf, 12, c->prev);
 	for (i = 0; i < v->n; i++)
 		msg_set_word(buf, VSYNC_VIEW_WORDS + i, v->nodes[i]);
-	vsync_xmit(vn, &p->addr, buf, (VSYNC_VIEW_WORDS + v->n) * 4);
+	for (i = 0; i < maps; i++)
+		msg_set_word(buf, VSYNC_VIEW_WORDS + v->n + i,
+			     (u32)(c->cont >> (32 * i)));
+	vsync_xmit(vn, &p->addr, buf, (VSYNC_VIEW_WORDS + v->n + maps) * 4);
 }
 
 static void vsync_send_accept(struct vsync_net *vn, struct vsync_peer *p,
@@ -135,6 +154,9 @@ static void vsync_send_accept(struct vsync_net *vn, struct vsync_peer *p,
 	msg_init(buf, VSYNC_MSG_ACCEPT, VSYNC_ACCEPT_WORDS, vn->cluster,
 		 vn->node_id, p->node_id, vn->incarnation, 0);
 	msg_set_u64(buf, 6, id);
+	/* still waiting for the groups after a join: nothing to continue */
+	msg_set_u64(buf, 8, vn->ord.adopting ? 0 : vn->view.id);
+	msg_set_u64(buf, 10, vn->ord.have);
 	vsync_xmit(vn, &p->addr, buf, sizeof(buf));
 }
 
@@ -202,15 +224,80 @@ static void vsync_propose(struct vsync_net *vn, const struct vsync_nview *t)
 	vn->proposal.id = vsync_next_view_id(vn);
 	vsync_see_view_id(vn, vn->proposal.id);
 	vn->proposal_acks = 0;
+	/* the flush: the stream stops here until the view is installed */
+	vn->ord.frozen = true;
+	vn->ord.flush_to = 0;
+}
+
+/* Does a node of our view still run an older one, or wait in a flush? */
+static bool vsync_view_settled(struct vsync_net *vn, bool *reflush)
+{
+	bool settled = true;
+	u32 i;
+
+	*reflush = vn->ord.frozen && !vn->pending.id;
+	for (i = 0; i < vn->view.n; i++) {
+		struct vsync_peer *p = vsync_peer_by_id(vn, vn->view.nodes[i]);
+
+		if (!p || !vsync_node_up(vn, p->node_id))
+			continue;
+		if (p->view_id < vn->view.id) {
+			/* it missed our COMMIT: it continues from its view */
+			vsync_send_view(vn, VSYNC_MSG_COMMIT, p->node_id,
+					&vn->commit);
+			settled = false;
+		} else if (p->view_id == vn->view.id && p->view_frozen) {
+			/* it accepted a change that did not happen */
+			*reflush = true;
+		}
+	}
+	return settled;
+}
+
+/*
+ * All nodes accepted: the old view's stream ends at the highest position a
+ * continuing node applied.  Returns false while we fetch what we lack.
+ */
+static bool vsync_flush_done(struct vsync_net *vn, struct vsync_commit *c)
+{
+	u32 i, best = vn->node_id;
+
+	c->v = vn->proposal;
+	c->prev = vn->view.id;
+	c->final = vn->ord.have;
+	c->cont = 0;
+	for (i = 0; i < c->v.n; i++) {
+		if (c->v.nodes[i] == vn->node_id) {
+			c->cont |= BIT_ULL(i);
+			continue;
+		}
+		if (vn->prop_view[i] != vn->view.id)
+			continue;	/* another history: it joins */
+		c->cont |= BIT_ULL(i);
+		if (vn->prop_have[i] > c->final) {
+			c->final = vn->prop_have[i];
+			best = c->v.nodes[i];
+		}
+	}
+	if (vn->ord.have >= c->final)
+		return true;
+	vn->ord.flush_to = c->final;
+	vsync_order_fetch(vn, best);
+	return false;
 }
 
 /* Returns true while messages of a view change wait for answers. */
 static bool vsync_coordinate(struct vsync_net *vn)
 {
+	struct vsync_commit c;
 	struct vsync_nview t;
-	bool busy = false;
 	u32 i, self = 0;
+	bool reflush;
 	u64 all;
+
+	/* a change starts once every node runs the current view */
+	if (!vsync_view_settled(vn, &reflush) && !vn->proposal.id)
+		return true;
 
 	vsync_target_view(vn, &t);
 	if (vn->proposal.id) {
@@ -220,40 +307,36 @@ static bool vsync_coordinate(struct vsync_net *vn)
 		    vn->max_view_id > vn->proposal.id)
 			vsync_propose(vn, &t);
 	} else if (!vsync_nview_same(&t, &vn->view) ||
-		   t.primary != vn->view.primary) {
+		   t.primary != vn->view.primary || reflush) {
 		vsync_propose(vn, &t);
 	}
+	if (!vn->proposal.id)
+		return false;
 
-	if (vn->proposal.id) {
-		for (i = 0; i < vn->proposal.n; i++) {
-			if (vn->proposal.nodes[i] == vn->node_id)
-				self = i;
-			else if (!(vn->proposal_acks & BIT_ULL(i)))
-				vsync_send_view(vn, VSYNC_MSG_PROPOSE,
-						vn->proposal.nodes[i],
-						&vn->proposal);
-		}
-		vn->proposal_acks |= BIT_ULL(self);
-		all = vn->proposal.n == 64 ? ~0ULL :
-		      BIT_ULL(vn->proposal.n) - 1;
-		if (vn->proposal_acks != all)
-			return true;
-		vsync_install(vn, &vn->proposal);
-		vn->proposal.id = 0;
+	c.v = vn->proposal;
+	c.final = 0;
+	c.prev = vn->view.id;
+	c.cont = 0;
+	for (i = 0; i < vn->proposal.n; i++) {
+		if (vn->proposal.nodes[i] == vn->node_id)
+			self = i;
+		else if (!(vn->proposal_acks & BIT_ULL(i)))
+			vsync_send_view(vn, VSYNC_MSG_PROPOSE,
+					vn->proposal.nodes[i], &c);
 	}
+	vn->proposal_acks |= BIT_ULL(self);
+	vn->prop_view[self] = vn->view.id;
+	vn->prop_have[self] = vn->ord.have;
+	all = vn->proposal.n == 64 ? ~0ULL : BIT_ULL(vn->proposal.n) - 1;
+	if (vn->proposal_acks != all || !vsync_flush_done(vn, &c))
+		return true;
 
-	/* commit until every member reports the view in its heartbeat */
-	for (i = 0; i < vn->view.n; i++) {
-		struct vsync_peer *p = vsync_peer_by_id(vn, vn->view.nodes[i]);
-
-		if (p && p->state == VSYNC_PEER_UP &&
-		    p->view_id != vn->view.id) {
-			vsync_send_view(vn, VSYNC_MSG_COMMIT, p->node_id,
-					&vn->view);
-			busy = true;
-		}
-	}
-	return busy;
+	vsync_install(vn, &c);
+	vn->proposal.id = 0;
+	for (i = 0; i < c.v.n; i++)
+		if (c.v.nodes[i] != vn->node_id)
+			vsync_send_view(vn, VSYNC_MSG_COMMIT, c.v.nodes[i], &c);
+	return true;
 }
 
 /* The membership part of the node tick; true while it waits for answers. */
@@ -285,6 +368,20 @@ static void vsync_view_from_msg(struct vsync_nview *v, const __be32 *h)
 		v->nodes[i] = msg_view_node(h, i);
 }
 
+static void vsync_commit_from_msg(struct vsync_commit *c, const __be32 *h)
+{
+	u32 i;
+
+	vsync_view_from_msg(&c->v, h);
+	c->final = msg_view_final(h);
+	c->prev = msg_view_prev(h);
+	c->from = msg_src(h);
+	c->cont = 0;
+	for (i = 0; i < c->v.n; i++)
+		if (msg_view_continues(h, i))
+			c->cont |= BIT_ULL(i);
+}
+
 static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 			      const __be32 *h)
 {
@@ -302,6 +399,9 @@ static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 		vn->pending_coord = p->node_id;
 		/* someone with a newer view leads: stop our own change */
 		vn->proposal.id = 0;
+		/* the flush: apply nothing new until a view is installed */
+		vn->ord.frozen = true;
+		vn->ord.flush_to = 0;
 	}
 	vsync_send_accept(vn, p, id);
 }
@@ -313,24 +413,59 @@ static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
 
 	if (!vn->proposal.id || msg_view_id(h) != vn->proposal.id)
 		return;
-	for (i = 0; i < vn->proposal.n; i++)
-		if (vn->proposal.nodes[i] == p->node_id)
-			vn->proposal_acks |= BIT_ULL(i);
+	for (i = 0; i < vn->proposal.n; i++) {
+		if (vn->proposal.nodes[i] != p->node_id)
+			continue;
+		vn->proposal_acks |= BIT_ULL(i);
+		vn->prop_view[i] = msg_accept_view(h);
+		vn->prop_have[i] = msg_accept_have(h);
+	}
 }
 
 static void vsync_rcv_commit(struct vsync_net *vn, const __be32 *h)
 {
-	struct vsync_nview v;
+	struct vsync_commit c;
+	int i;
 
 	vsync_see_view_id(vn, msg_view_id(h));
 	if (msg_view_id(h) <= vn->view.id)
 		return;
-	vsync_view_from_msg(&v, h);
-	if (!vsync_nview_has(&v, vn->node_id))
+	vsync_commit_from_msg(&c, h);
+	for (i = 0; i < c.v.n; i++)
+		if (c.v.nodes[i] == vn->node_id)
+			break;
+	if (i == c.v.n)
 		return;
-	if (vn->proposal.id && vn->proposal.id <= v.id)
+	if (c.cont & BIT_ULL(i)) {
+		/* we continue: from our view, up to the same end */
+		if (c.prev != vn->view.id || vn->ord.have > c.final)
+			return;
+		if (vn->ord.have < c.final) {
+			vn->incoming = c;
+			vn->ord.frozen = true;
+			vn->ord.flush_to = c.final;
+			vsync_order_fetch(vn, c.from);
+			vsync_node_kick(vn);
+			return;
+		}
+	}
+	if (vn->proposal.id && vn->proposal.id <= c.v.id)
 		vn->proposal.id = 0;
-	vsync_install(vn, &v);
+	vsync_install(vn, &c);
+}
+
+/* The stream reached the end of the old view that we were fetching. */
+void vsync_gms_caught_up(struct vsync_net *vn)
+{
+	struct vsync_commit c = vn->incoming;
+
+	if (c.v.id && c.v.id > vn->view.id && vn->ord.have == c.final) {
+		if (vn->proposal.id && vn->proposal.id <= c.v.id)
+			vn->proposal.id = 0;
+		vsync_install(vn, &c);
+		return;
+	}
+	vsync_node_kick(vn);	/* the coordinator goes on at its tick */
 }
 
 void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
@@ -343,6 +478,7 @@ void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		p->view_coord = msg_hb_coord(h);
 		p->view_size = msg_hb_vsize(h);
 		p->view_primary = msg_hb_vflags(h) & VSYNC_NVIEW_PRIMARY;
+		p->view_frozen = msg_hb_vflags(h) & VSYNC_NVIEW_FROZEN;
 		vsync_see_view_id(vn, msg_hb_max_view(h));
 		break;
 	case VSYNC_MSG_PROPOSE:

@@ -39,6 +39,9 @@ static const char *const vsync_mib_names[] = {
 	[VSYNC_MIB_PEER_DOWN]		= "peer_down",
 	[VSYNC_MIB_PEER_RESTART]	= "peer_restart",
 	[VSYNC_MIB_VIEW_CHANGE]		= "view_change",
+	[VSYNC_MIB_ORDERED]		= "ordered",
+	[VSYNC_MIB_RETRANSMIT]		= "retransmit",
+	[VSYNC_MIB_SUBMIT_IGNORED]	= "submit_ignored",
 };
 
 /* a counter added at the end of the enum needs its name here */

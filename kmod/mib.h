@@ -31,6 +31,9 @@ enum vsync_mib_field {
 	VSYNC_MIB_PEER_DOWN,		/* suspicions: transitions to down */
 	VSYNC_MIB_PEER_RESTART,		/* a peer came back, new incarnation */
 	VSYNC_MIB_VIEW_CHANGE,		/* node views installed */
+	VSYNC_MIB_ORDERED,		/* entries this node sequenced */
+	VSYNC_MIB_RETRANSMIT,		/* entries and submissions resent */
+	VSYNC_MIB_SUBMIT_IGNORED,	/* submissions not taken (dup, early) */
 	__VSYNC_MIB_MAX,
 };
 

@@ -4,6 +4,8 @@
  * its fields are known to be in range.  It takes a buffer and a length and
  * nothing from the kernel, so a userspace fuzzer can build it as it is.
  */
+#include <linux/vsync.h>
+
 #include "msg.h"
 
 /* smallest header each type needs, in words */
@@ -12,6 +14,9 @@ static const u8 vsync_min_words[__VSYNC_MSG_TYPE_MAX] = {
 	[VSYNC_MSG_PROPOSE] = VSYNC_VIEW_WORDS,
 	[VSYNC_MSG_ACCEPT] = VSYNC_ACCEPT_WORDS,
 	[VSYNC_MSG_COMMIT] = VSYNC_VIEW_WORDS,
+	[VSYNC_MSG_SUBMIT] = VSYNC_SUBMIT_WORDS,
+	[VSYNC_MSG_ORDER] = VSYNC_ORDER_WORDS,
+	[VSYNC_MSG_ACK] = VSYNC_ACK_WORDS,
 };
 
 /* A view id names its coordinator and has a nonzero counter. */
@@ -24,7 +29,8 @@ static enum vsync_msg_verdict vsync_msg_check_view(const __be32 *h)
 {
 	u32 i, n = msg_view_count(h);
 
-	if (!n || n > VSYNC_NODES_MAX || msg_plen(h) != n * 4)
+	if (!n || n > VSYNC_NODES_MAX ||
+	    msg_plen(h) != (n + msg_view_map_words(n)) * 4)
 		return VSYNC_MSG_BAD_FIELD;
 	if (!vsync_view_id_ok(msg_view_id(h), msg_src(h)))
 		return VSYNC_MSG_BAD_FIELD;
@@ -36,13 +42,88 @@ static enum vsync_msg_verdict vsync_msg_check_view(const __be32 *h)
 	return VSYNC_MSG_OK;
 }
 
+/* A group name: 1..VSYNC_NAME_MAX bytes, no NUL, zero padding. */
+static bool vsync_name_ok(const char *name, u32 len, u32 room)
+{
+	u32 i;
+
+	if (!len || len > VSYNC_NAME_MAX || VSYNC_PAD4(len) > room)
+		return false;
+	for (i = 0; i < VSYNC_PAD4(len); i++)
+		if (!name[i] != (i >= len))
+			return false;
+	return true;
+}
+
+/*
+ * The entry in a SUBMIT or ORDER payload.  @origin is the node whose
+ * submission it is (0: the sequencer's own entries).
+ */
+static bool vsync_entry_ok(u32 type, const __be32 *e, u32 len, u32 origin)
+{
+	u32 n;
+
+	/* only a message may end off a word boundary */
+	if (len % 4 && type != VSYNC_ENT_DATA)
+		return false;
+	switch (type) {
+	case VSYNC_ENT_JOIN:
+	case VSYNC_ENT_LEAVE:
+	case VSYNC_ENT_DATA:
+		if (!origin || len < VSYNC_ENT_WORDS * 4)
+			return false;
+		if (!vsync_name_ok(ent_name(e), ent_name_len(e),
+				   len - VSYNC_ENT_WORDS * 4))
+			return false;
+		if (msg_bits(e, 0, 16, 0xffff) || ent_node(e) != origin ||
+		    !ent_port(e))
+			return false;
+		if (type != VSYNC_ENT_DATA)
+			return !ent_order(e) && !ent_seq(e) &&
+			       len == ent_data_off(e);
+		return ent_order(e) >= VSYNC_ORDER_FIFO &&
+		       ent_order(e) <= VSYNC_ORDER_SAFE && ent_seq(e) &&
+		       len - ent_data_off(e) <= VSYNC_MSG_MAX;
+	case VSYNC_ENT_GSTATE:
+		if (origin || len < VSYNC_GSTATE_WORDS * 4)
+			return false;
+		if (msg_bits(e, 0, 8, 0xffffff) ||
+		    !vsync_name_ok(ent_gs_name(e), ent_name_len(e),
+				   len - VSYNC_GSTATE_WORDS * 4))
+			return false;
+		n = ent_gs_count(e);
+		if (!ent_gs_view(e) || !n || n > VSYNC_MEMBERS_MAX ||
+		    len != ent_gs_member(e, n) * 4)
+			return false;
+		for (n = 0; n < ent_gs_count(e); n++)
+			if (!msg_word(e, ent_gs_member(e, n)) ||
+			    !msg_word(e, ent_gs_member(e, n) + 1))
+				return false;
+		return true;
+	case VSYNC_ENT_SYNC:
+		if (origin || len < 4)
+			return false;
+		n = ent_sync_count(e);
+		if (n > VSYNC_NODES_MAX || len != 4 + 12 * n)
+			return false;
+		for (n = 0; n < ent_sync_count(e); n++)
+			if (!ent_sync_node(e, n))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 {
+	const __be32 *e = h + msg_hwords(h);
+
 	switch (msg_type(h)) {
 	case VSYNC_MSG_HEARTBEAT:
 		if (msg_hb_interval(h) < 10 || msg_hb_interval(h) > 10000)
 			return VSYNC_MSG_BAD_FIELD;
-		if ((msg_hb_vflags(h) & ~VSYNC_NVIEW_PRIMARY) ||
+		if ((msg_hb_vflags(h) &
+		     ~(VSYNC_NVIEW_PRIMARY | VSYNC_NVIEW_FROZEN)) ||
 		    msg_bits(h, 10, 16, 0xffff) || !msg_hb_vsize(h) ||
 		    msg_hb_vsize(h) > VSYNC_NODES_MAX)
 			return VSYNC_MSG_BAD_FIELD;
@@ -55,7 +136,28 @@ static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 	case VSYNC_MSG_COMMIT:
 		return vsync_msg_check_view(h);
 	case VSYNC_MSG_ACCEPT:
-		if (!(msg_view_id(h) >> 32) || msg_plen(h))
+		/* the sender's view is 0 while it has no history to keep */
+		if (!(msg_view_id(h) >> 32) || msg_plen(h) ||
+		    (msg_accept_view(h) && !(msg_accept_view(h) >> 32)))
+			return VSYNC_MSG_BAD_FIELD;
+		return VSYNC_MSG_OK;
+	case VSYNC_MSG_SUBMIT:
+		if (!msg_submit_id(h) || !(msg_submit_view(h) >> 32) ||
+		    msg_flags(h) > VSYNC_ENT_DATA ||
+		    !vsync_entry_ok(msg_flags(h), e, msg_plen(h), msg_src(h)))
+			return VSYNC_MSG_BAD_FIELD;
+		return VSYNC_MSG_OK;
+	case VSYNC_MSG_ORDER:
+		if (!(msg_order_epoch(h) >> 32) || !msg_order_seq(h) ||
+		    msg_order_stable(h) >= msg_order_seq(h) ||
+		    !msg_order_origin(h) != !msg_order_sub(h) ||
+		    !vsync_entry_ok(msg_flags(h), e, msg_plen(h),
+				    msg_order_origin(h)))
+			return VSYNC_MSG_BAD_FIELD;
+		return VSYNC_MSG_OK;
+	case VSYNC_MSG_ACK:
+		if (!(msg_ack_view(h) >> 32) || msg_plen(h) ||
+		    (msg_flags(h) & ~VSYNC_ACK_GAP))
 			return VSYNC_MSG_BAD_FIELD;
 		return VSYNC_MSG_OK;
 	default:

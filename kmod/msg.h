@@ -16,8 +16,32 @@
  *   first member not held down), w10 = view flags | node count << 8,
  *   w11-w12 = the highest view id it has seen (installed or proposed).
  * PROPOSE (2) and COMMIT (4): w6-w7 = view id, w8 = view flags, w9 = node
- *   count n; the payload is the n node ids, by rank.
- * ACCEPT (3): w6-w7 = the view id accepted.
+ *   count n, w10-w11 = the last entry of the old view's stream (COMMIT;
+ *   0 in PROPOSE), w12-w13 = the coordinator's view before this one; the
+ *   payload is the n node ids, by rank, then a bitmap of ceil(n / 32)
+ *   words: bit i set if node i comes from that view (it keeps its groups),
+ *   clear if it joins (it is sent the group state).
+ * ACCEPT (3): w6-w7 = the view id accepted, w8-w9 = the view the sender
+ *   has installed (0 if it has no group state to keep yet), w10-w11 = the
+ *   last entry of its stream it applied.
+ * SUBMIT (5): w6-w7 = submission id (per source node: 1, 2, ...),
+ *   w8-w9 = the view the sender has installed; flags = entry type; the
+ *   payload is the entry.  Sent to the view's sequencer until ordered.
+ * ORDER (6): w6-w7 = epoch (the view whose sequencer numbered it),
+ *   w8-w9 = stream position, w10-w11 = stable (every node of the view
+ *   holds the entries up to here), w12 = origin node (0: the sequencer's
+ *   own), w13-w14 = origin's submission id; flags = entry type; the
+ *   payload is the entry.
+ * ACK (7): w6-w7 = the sender's view, w8-w9 = the last entry it applied;
+ *   flags bit 0: it holds later entries (a gap: resend from there).
+ *
+ * Entries (SUBMIT and ORDER payloads), by type in the flags:
+ *   JOIN (1), LEAVE (2), DATA (3): e0 = group name length | order << 8,
+ *     e1-e2 = member (node, port), e3-e4 = sender sequence (DATA), then
+ *     the name padded to 4 bytes, then (DATA) the message.
+ *   GSTATE (4): e0 = name length, e1-e2 = view id, e3-e4 = global
+ *     sequence, e5 = member count n, the padded name, n (node, port).
+ *   SYNC (5): e0 = count n, then n (node, last submission id hi, lo).
  *
  * A view id is a counter in its high 32 bits and the node id of the
  * coordinator that made it in its low 32 bits, so two coordinators never
@@ -43,18 +67,41 @@ enum vsync_msg_type {
 	VSYNC_MSG_PROPOSE = 2,
 	VSYNC_MSG_ACCEPT = 3,
 	VSYNC_MSG_COMMIT = 4,
+	VSYNC_MSG_SUBMIT = 5,
+	VSYNC_MSG_ORDER = 6,
+	VSYNC_MSG_ACK = 7,
 	__VSYNC_MSG_TYPE_MAX,
 };
 
 #define VSYNC_HEARTBEAT_WORDS	13
-#define VSYNC_VIEW_WORDS	10	/* PROPOSE, COMMIT */
-#define VSYNC_ACCEPT_WORDS	8
+#define VSYNC_VIEW_WORDS	14	/* PROPOSE, COMMIT */
+#define VSYNC_ACCEPT_WORDS	12
+#define VSYNC_SUBMIT_WORDS	10
+#define VSYNC_ORDER_WORDS	15
+#define VSYNC_ACK_WORDS		10
+
+enum vsync_ent_type {
+	VSYNC_ENT_JOIN = 1,
+	VSYNC_ENT_LEAVE = 2,
+	VSYNC_ENT_DATA = 3,
+	VSYNC_ENT_GSTATE = 4,
+	VSYNC_ENT_SYNC = 5,
+	__VSYNC_ENT_MAX,
+};
+
+#define VSYNC_ENT_WORDS		5	/* JOIN, LEAVE, DATA */
+#define VSYNC_GSTATE_WORDS	6
+#define VSYNC_ACK_GAP		0x1
 
 /* Largest node view: bounds PROPOSE and COMMIT payloads. */
 #define VSYNC_NODES_MAX		64
 
-/* view flags on the wire */
+/* view flags on the wire; FROZEN only in heartbeats */
 #define VSYNC_NVIEW_PRIMARY	0x1
+#define VSYNC_NVIEW_FROZEN	0x2
+
+/* bytes of a name padded to a word */
+#define VSYNC_PAD4(n)		(((n) + 3u) & ~3u)
 
 static inline u32 msg_word(const __be32 *h, unsigned int w)
 {
@@ -189,6 +236,166 @@ static inline u32 msg_view_node(const __be32 *h, u32 i)
 	return msg_word(h, msg_hwords(h) + i);
 }
 
+static inline u64 msg_view_final(const __be32 *h)
+{
+	return msg_u64(h, 10);
+}
+
+static inline u64 msg_view_prev(const __be32 *h)
+{
+	return msg_u64(h, 12);
+}
+
+/* bitmap words after the n node ids of PROPOSE and COMMIT */
+static inline u32 msg_view_map_words(u32 n)
+{
+	return (n + 31) / 32;
+}
+
+static inline bool msg_view_continues(const __be32 *h, u32 i)
+{
+	u32 w = msg_word(h, msg_hwords(h) + msg_view_count(h) + i / 32);
+
+	return w & (1u << (i % 32));
+}
+
+/* ACCEPT */
+static inline u64 msg_accept_view(const __be32 *h)
+{
+	return msg_u64(h, 8);
+}
+
+static inline u64 msg_accept_have(const __be32 *h)
+{
+	return msg_u64(h, 10);
+}
+
+/* SUBMIT */
+static inline u64 msg_submit_id(const __be32 *h)
+{
+	return msg_u64(h, 6);
+}
+
+static inline u64 msg_submit_view(const __be32 *h)
+{
+	return msg_u64(h, 8);
+}
+
+/* ORDER */
+static inline u64 msg_order_epoch(const __be32 *h)
+{
+	return msg_u64(h, 6);
+}
+
+static inline u64 msg_order_seq(const __be32 *h)
+{
+	return msg_u64(h, 8);
+}
+
+static inline u64 msg_order_stable(const __be32 *h)
+{
+	return msg_u64(h, 10);
+}
+
+static inline u32 msg_order_origin(const __be32 *h)
+{
+	return msg_word(h, 12);
+}
+
+static inline u64 msg_order_sub(const __be32 *h)
+{
+	return msg_u64(h, 13);
+}
+
+/* ACK */
+static inline u64 msg_ack_view(const __be32 *h)
+{
+	return msg_u64(h, 6);
+}
+
+static inline u64 msg_ack_have(const __be32 *h)
+{
+	return msg_u64(h, 8);
+}
+
+/* entries: @e is the payload of a SUBMIT or ORDER */
+static inline u32 ent_name_len(const __be32 *e)
+{
+	return msg_bits(e, 0, 0, 0xff);
+}
+
+static inline u32 ent_order(const __be32 *e)
+{
+	return msg_bits(e, 0, 8, 0xff);
+}
+
+static inline u32 ent_node(const __be32 *e)
+{
+	return msg_word(e, 1);
+}
+
+static inline u32 ent_port(const __be32 *e)
+{
+	return msg_word(e, 2);
+}
+
+static inline u64 ent_seq(const __be32 *e)
+{
+	return msg_u64(e, 3);
+}
+
+static inline const char *ent_name(const __be32 *e)
+{
+	return (const char *)&e[VSYNC_ENT_WORDS];
+}
+
+/* where a DATA entry's message starts */
+static inline u32 ent_data_off(const __be32 *e)
+{
+	return VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(ent_name_len(e));
+}
+
+static inline u64 ent_gs_view(const __be32 *e)
+{
+	return msg_u64(e, 1);
+}
+
+static inline u64 ent_gs_gseq(const __be32 *e)
+{
+	return msg_u64(e, 3);
+}
+
+static inline u32 ent_gs_count(const __be32 *e)
+{
+	return msg_word(e, 5);
+}
+
+static inline const char *ent_gs_name(const __be32 *e)
+{
+	return (const char *)&e[VSYNC_GSTATE_WORDS];
+}
+
+/* word index of member i's node; its port is the next word */
+static inline u32 ent_gs_member(const __be32 *e, u32 i)
+{
+	return VSYNC_GSTATE_WORDS + VSYNC_PAD4(ent_name_len(e)) / 4 + 2 * i;
+}
+
+static inline u32 ent_sync_count(const __be32 *e)
+{
+	return msg_word(e, 0);
+}
+
+static inline u32 ent_sync_node(const __be32 *e, u32 i)
+{
+	return msg_word(e, 1 + 3 * i);
+}
+
+static inline u64 ent_sync_sub(const __be32 *e, u32 i)
+{
+	return msg_u64(e, 2 + 3 * i);
+}
+
 /* Fill the base header; type-specific words are the caller's. */
 static inline void msg_init(__be32 *h, u32 type, u32 hwords, u32 cluster,
 			    u32 src, u32 dst, u32 incarnation, u32 plen)
@@ -207,6 +414,11 @@ static inline void msg_init(__be32 *h, u32 type, u32 hwords, u32 cluster,
 static inline void msg_set_hb_interval(__be32 *h, u32 ms)
 {
 	msg_set_word(h, 6, ms);
+}
+
+static inline void msg_set_flags(__be32 *h, u32 flags)
+{
+	msg_set_bits(h, 0, 0, 0xffff, flags);
 }
 
 /* Why a packet was refused; the values index the drop counters. */

@@ -138,6 +138,7 @@ static void vsync_send_heartbeat(struct vsync_net *vn, struct vsync_peer *p,
 	msg_set_u64(h, 7, vn->view.id);
 	msg_set_word(h, 9, coord);
 	msg_set_word(h, 10, (vn->view.primary ? VSYNC_NVIEW_PRIMARY : 0) |
+		     (vn->ord.frozen ? VSYNC_NVIEW_FROZEN : 0) |
 		     vn->view.n << 8);
 	msg_set_u64(h, 11, vn->max_view_id);
 	if (!vsync_xmit(vn, &p->addr, h, sizeof(h)))
@@ -160,6 +161,22 @@ static void vsync_hb_arm(struct vsync_net *vn, bool busy)
 			    msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms)));
 	if (!READ_ONCE(vn->stopping) && vn->udp)
 		mod_delayed_work(vsync_wq, &vn->hb_work, delay);
+}
+
+/* Something waits for an answer: tick at the retransmit interval. */
+void vsync_node_kick(struct vsync_net *vn)
+{
+	unsigned long delay =
+		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (READ_ONCE(vn->stopping) || !vn->udp)
+		return;
+	/* a tick due sooner stays: frequent kicks must not postpone it */
+	if (delayed_work_pending(&vn->hb_work) &&
+	    time_before_eq(vn->hb_work.timer.expires, jiffies + delay))
+		return;
+	mod_delayed_work(vsync_wq, &vn->hb_work, delay);
 }
 
 static void vsync_hb_work(struct work_struct *work)
@@ -186,6 +203,7 @@ static void vsync_hb_work(struct work_struct *work)
 			vsync_peer_free(vn, p);
 	}
 	busy = vsync_gms_tick(vn);
+	busy |= vsync_order_tick(vn);
 	if (!time_before(jiffies, vn->hb_next)) {
 		coord = vsync_coordinator(vn);
 		list_for_each_entry(p, &vn->peers, list)
@@ -260,10 +278,20 @@ void vsync_node_rcv(struct vsync_net *vn, struct sk_buff *skb)
 	}
 
 	p = vsync_peer_heard(vn, from, h);
-	if (msg_type(h) == VSYNC_MSG_HEARTBEAT)
+	if (!p)
+		goto out;
+	switch (msg_type(h)) {
+	case VSYNC_MSG_SUBMIT:
+	case VSYNC_MSG_ORDER:
+	case VSYNC_MSG_ACK:
+		vsync_order_rcv(vn, p, skb);
+		return;
+	case VSYNC_MSG_HEARTBEAT:
 		VSYNC_INC_STATS(vn, VSYNC_MIB_HEARTBEAT_RX);
-	if (p)
+		fallthrough;
+	default:
 		vsync_gms_rcv(vn, p, h);
+	}
 out:
 	consume_skb(skb);
 }

@@ -79,8 +79,10 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	int flags = msg->msg_flags;
 	struct sock *sk = sock->sk;
 	struct vsync_sock *vs = vsync_sk(sk);
+	char name[VSYNC_NAME_MAX];
+	struct vsync_group *g;
 	struct sk_buff *skb;
-	size_t linear;
+	u32 name_len = 0;
 	u8 order;
 	long timeo;
 	int err;
@@ -103,23 +105,33 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 
 	switch (READ_ONCE(vs->state)) {
 	case VSYNC_SS_UNJOINED:
+	case VSYNC_SS_JOINING:
 		return -ENOTCONN;
-	case VSYNC_SS_LEFT:
+	case VSYNC_SS_LEAVING:
 		err = -EPIPE;
+		goto out_pipe;
+	case VSYNC_SS_LEFT:
+		err = READ_ONCE(vs->err) ? -READ_ONCE(vs->err) : -EPIPE;
 		goto out_pipe;
 	}
 
-	/* up to a page inline, the rest in page fragments */
-	linear = min_t(size_t, len, SKB_MAX_HEAD(0));
-	skb = sock_alloc_send_pskb(sk, linear, len - linear,
-				   flags & MSG_DONTWAIT, &err,
-				   PAGE_ALLOC_COSTLY_ORDER);
+	/* the entry header names the group; the message follows it */
+	rcu_read_lock();
+	g = rcu_dereference(vs->group);
+	if (g) {
+		name_len = g->name_len;
+		memcpy(name, g->name, name_len);
+	}
+	rcu_read_unlock();
+	if (!g)
+		return -EPIPE;	/* left meanwhile */
+	skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, len,
+				flags & MSG_DONTWAIT, &err);
 	if (!skb)
 		return err;
-	skb_put(skb, linear);
-	skb->data_len = len - linear;
-	skb->len = len;
-	err = skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, len);
+	skb_put(skb, len);
+	err = skb_copy_datagram_from_iter(skb, skb->len - len, &msg->msg_iter,
+					  len);
 	if (err)
 		goto out_free;
 
@@ -147,8 +159,7 @@ static u32 vsync_view_rank(const struct vsync_sock *vs,
 	for (i = 0; i < v->n_members; i++, off += sizeof(id)) {
 		if (skb_copy_bits(skb, off, &id, sizeof(id)))
 			break;
-		if (id.node == vs->member.id.node &&
-		    id.port == vs->member.id.port)
+		if (id.node == vs->id.node && id.port == vs->id.port)
 			return i;
 	}
 	return v->n_members;
@@ -323,8 +334,12 @@ static int vsync_join(struct vsync_sock *vs, sockptr_t optval,
 	struct sock *sk = &vs->sk;
 	int err;
 
-	if (vs->state == VSYNC_SS_JOINED)
+	switch (vs->state) {
+	case VSYNC_SS_JOINING:
+	case VSYNC_SS_JOINED:
+	case VSYNC_SS_LEAVING:
 		return -EISCONN;
+	}
 	if (!optlen)
 		return -EINVAL;
 	if (optlen > VSYNC_NAME_MAX + 1)
@@ -360,10 +375,7 @@ static int vsync_setsockopt(struct socket *sock, int level, int optname,
 		err = vsync_join(vs, optval, optlen);
 		break;
 	case VSYNC_LEAVE:
-		if (vs->state != VSYNC_SS_JOINED)
-			err = -ENOTCONN;
-		else
-			vsync_stream_leave(vs);
+		err = vsync_stream_leave(vs);
 		break;
 	case VSYNC_ORDER:
 		if (optlen < sizeof(int)) {
@@ -475,7 +487,7 @@ static int vsync_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	memset(addr, 0, sizeof(*addr));
 	addr->svs_family = vsync_family;
 	addr->svs_node = vsync_net(sock_net(sock->sk))->node_id;
-	addr->svs_port = READ_ONCE(vs->member.id.port);
+	addr->svs_port = READ_ONCE(vs->id.port);
 	return sizeof(*addr);
 }
 
@@ -509,10 +521,7 @@ static int vsync_shutdown(struct socket *sock, int how)
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
 	lock_sock(sk);
-	if (vs->state == VSYNC_SS_JOINED)
-		vsync_stream_leave(vs);
-	else
-		err = -ENOTCONN;
+	err = vsync_stream_leave(vs);
 	release_sock(sk);
 	return err;
 }
@@ -524,8 +533,7 @@ static int vsync_release(struct socket *sock)
 	if (!sk)
 		return 0;
 	lock_sock(sk);
-	if (vsync_sk(sk)->state == VSYNC_SS_JOINED)
-		vsync_stream_leave(vsync_sk(sk));
+	vsync_stream_close(vsync_sk(sk));
 	sock_orphan(sk);
 	sock->sk = NULL;
 	release_sock(sk);
@@ -562,8 +570,6 @@ static int vsync_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_destruct = vsync_sk_destruct;
 
 	vs = vsync_sk(sk);
-	INIT_LIST_HEAD(&vs->member.list);
-	vs->member.vs = vs;
 	vs->state = VSYNC_SS_UNJOINED;
 	vs->order = VSYNC_ORDER_DEFAULT;
 	vs->pid = get_pid(task_tgid(current));

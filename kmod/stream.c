@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * af_vsync node stream: the one order in which a node applies group events.
+ * af_vsync node stream, the socket side: joins, leaves and sends become
+ * entries submitted to the node-level order (order.c), and a socket waits
+ * for its join or leave to be applied where that is what the call promises.
  *
- * Every join, leave and message of every group on this node is applied to
- * the group layer under vsync_net.stream_lock, and numbered.  Delivery to
- * members happens under the same lock, so every member's receive queue gets
- * items in stream order.  With one node, the stream is this lock; with
- * several, events reach this point once the node-level total order has
- * placed them, and the group layer below stays as it is.
+ * A join makes the member entry at once (port, member id) and returns when
+ * the JOIN is applied, that is once the socket's first view is queued.  A
+ * send returns once the DATA entry is submitted; it is delivered, to the
+ * sender too, when applied.  VSYNC_LEAVE and shutdown() return when the
+ * LEAVE is applied, so the member has read every message it sent; close() does not wait: the socket lets go of its member entry,
+ * which leaves the group at the LEAVE's place in the order.
  *
  * Lock order: lock_sock(member) -> stream_lock.  Nothing under stream_lock
  * takes a socket lock; deliveries use the receive queue's own lock.
@@ -19,93 +21,194 @@
 
 #include "core.h"
 
-static struct vsync_group *vsync_stream_group(struct vsync_sock *vs)
+/*
+ * An entry with room for @len bytes of message after its header and the
+ * group name; the header words are the caller's.
+ */
+struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
+				  const char *name, u32 name_len,
+				  size_t len, int noblock, int *err)
 {
-	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
+	u32 hlen = VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(name_len);
+	struct sk_buff *skb;
+	__be32 *e;
 
-	return rcu_dereference_protected(vs->group,
-					 lockdep_is_held(&vn->stream_lock));
+	if (sk)
+		skb = sock_alloc_send_skb(sk, hlen + len, noblock, err);
+	else
+		skb = alloc_skb(hlen, GFP_KERNEL | __GFP_NOFAIL);
+	if (!skb)
+		return NULL;
+	e = skb_put_zero(skb, hlen);
+	msg_set_word(e, 0, name_len);
+	memcpy(&e[VSYNC_ENT_WORDS], name, name_len);
+	VSYNC_ENT_CB(skb)->type = type;
+	return skb;
 }
 
+static struct sk_buff *vsync_member_entry(struct vsync_sock *vs, u32 type,
+					  const char *name, u32 name_len)
+{
+	struct sk_buff *skb;
+	__be32 *e;
+
+	skb = vsync_entry_alloc(NULL, type, name, name_len, 0, 0, NULL);
+	e = (__be32 *)skb->data;
+	msg_set_word(e, 1, vs->id.node);
+	msg_set_word(e, 2, vs->id.port);
+	return skb;
+}
+
+/* The socket gives up its member: the LEAVE follows its JOIN in order. */
+static void vsync_stream_release_member(struct vsync_net *vn,
+					struct vsync_sock *vs)
+{
+	struct vsync_member *m = vs->m;
+	struct vsync_group *g;
+	const char *name;
+	u32 len;
+
+	g = rcu_dereference_protected(vs->group,
+				      lockdep_is_held(&vn->stream_lock));
+	name = g ? g->name : vs->join_name;
+	len = g ? g->name_len : vs->join_len;
+	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_LEAVE, name, len));
+	vsync_member_detach(vn, m, 0);
+}
+
+/* Called under lock_sock(). */
 int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
-	struct vsync_group *g;
-	bool created = false;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = &vs->sk;
+	struct vsync_member *m;
+	long timeo;
 	int err;
 
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&m->list);
+
 	mutex_lock(&vn->stream_lock);
-	g = vsync_group_find(vn, name, len);
-	if (!g) {
-		g = vsync_group_create(vn, name, len);
-		if (!g) {
-			err = -ENOMEM;
-			goto unlock;
-		}
-		created = true;
+	if (!vsync_order_can_submit(vn)) {
+		err = -ENETDOWN;
+		goto unlock;
 	}
-	err = xa_alloc_cyclic(&vn->ports, &vs->member.id.port, vs,
+	err = xa_alloc_cyclic(&vn->ports, &m->id.port, m,
 			      XA_LIMIT(1, U32_MAX), &vn->next_port, GFP_KERNEL);
 	if (err < 0)
-		goto undo_group;
-	vs->member.id.node = vn->node_id;
+		goto unlock;
+	m->id.node = vn->node_id;
+	sock_hold(sk);
+	m->vs = vs;
+	vs->m = m;
+	vs->id = m->id;
+	vs->err = 0;
 	vs->next_seq = 1;
-	err = vsync_group_add(g, vs);
-	if (err)
-		goto undo_port;
-	rcu_assign_pointer(vs->group, g);
-	WRITE_ONCE(vs->state, VSYNC_SS_JOINED);
+	memcpy(vs->join_name, name, len);
+	vs->join_len = len;
 	vn->n_members++;
-	vn->stream_seq++;
+	WRITE_ONCE(vs->state, VSYNC_SS_JOINING);
+	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_JOIN, name, len));
 	mutex_unlock(&vn->stream_lock);
-	return 0;
 
-undo_port:
-	xa_erase(&vn->ports, vs->member.id.port);
-	vs->member.id.port = 0;
-undo_group:
-	if (created) {
-		list_del(&g->list);
-		vn->n_groups--;
-		vsync_group_put(g);
+	/* applied at once when this node orders; else wait for the stream */
+	timeo = sock_sndtimeo(sk, 0);
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (READ_ONCE(vs->state) == VSYNC_SS_JOINING) {
+		if (!timeo) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
 	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+
+	mutex_lock(&vn->stream_lock);
+	switch (vs->state) {
+	case VSYNC_SS_JOINED:
+		err = 0;
+		break;
+	case VSYNC_SS_JOINING:
+		/* given up: the member leaves right after it joins */
+		vsync_stream_release_member(vn, vs);
+		fallthrough;
+	default:
+		if (!err)
+			err = -(vs->err ?: ENETDOWN);
+		WRITE_ONCE(vs->state, VSYNC_SS_UNJOINED);
+		WRITE_ONCE(sk->sk_shutdown, 0);
+	}
+	mutex_unlock(&vn->stream_lock);
+	return err;
+
 unlock:
 	mutex_unlock(&vn->stream_lock);
+	kfree(m);
 	return err;
 }
 
-/* Called under lock_sock() of a joined member. */
-void vsync_stream_leave(struct vsync_sock *vs)
+/*
+ * Called under lock_sock() of a joined member.  Returns once the LEAVE is
+ * applied: every message the member sent is then queued to it.
+ */
+int vsync_stream_leave(struct vsync_sock *vs)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
+	DEFINE_WAIT_FUNC(wq, woken_wake_function);
 	struct sock *sk = &vs->sk;
+	long timeo = MAX_SCHEDULE_TIMEOUT;
 	struct vsync_group *g;
 
 	mutex_lock(&vn->stream_lock);
-	g = vsync_stream_group(vs);
-	vsync_group_remove(g, vs);
-	xa_erase(&vn->ports, vs->member.id.port);
-	RCU_INIT_POINTER(vs->group, NULL);
-	WRITE_ONCE(vs->state, VSYNC_SS_LEFT);
-	vn->n_members--;
-	vn->stream_seq++;
+	if (vs->state != VSYNC_SS_JOINED) {
+		mutex_unlock(&vn->stream_lock);
+		return -ENOTCONN;
+	}
+	g = rcu_dereference_protected(vs->group,
+				      lockdep_is_held(&vn->stream_lock));
+	WRITE_ONCE(vs->state, VSYNC_SS_LEAVING);
+	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_LEAVE, g->name,
+					    g->name_len));
 	mutex_unlock(&vn->stream_lock);
-	vsync_group_put(g);
 
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sk->sk_state_change(sk);
+	add_wait_queue(sk_sleep(sk), &wq);
+	while (READ_ONCE(vs->state) == VSYNC_SS_LEAVING &&
+	       !signal_pending(current)) {
+		release_sock(sk);
+		timeo = wait_woken(&wq, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wq);
+
+	mutex_lock(&vn->stream_lock);
+	/* interrupted: stop waiting, the LEAVE is on its way */
+	if (vs->state == VSYNC_SS_LEAVING && vs->m)
+		vsync_member_detach(vn, vs->m, 0);
+	mutex_unlock(&vn->stream_lock);
+	return 0;
 }
 
 /*
- * Apply a message.  Waits, up to @timeo, while a member of the view has no
- * receive room; a leave of this socket meanwhile ends the wait with -EPIPE.
- * On success @skb is consumed.
+ * Submit a message.  Waits, up to @timeo, while a member here has no
+ * receive room or this node has too many submissions in flight; a leave
+ * of this socket meanwhile ends the wait with -EPIPE.  On success @skb is
+ * consumed.
  */
 int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		      long timeo)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	__be32 *e = (__be32 *)skb->data;
 	struct sock *sk = &vs->sk;
 	struct vsync_group *g;
 	bool waited = false;
@@ -116,12 +219,25 @@ int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		mutex_lock(&vn->stream_lock);
 		switch (vs->state) {
 		case VSYNC_SS_JOINED:
-			g = vsync_stream_group(vs);
-			err = vsync_group_send(g, vs, skb, order);
-			if (!err)
-				vn->stream_seq++;
+			g = rcu_dereference_protected(vs->group,
+					lockdep_is_held(&vn->stream_lock));
+			err = -EAGAIN;
+			if (!vsync_order_room(vn) ||
+			    !vsync_group_writable(g, skb->truesize))
+				break;
+			msg_set_bits(e, 0, 8, 0xff, order);
+			msg_set_word(e, 1, vs->id.node);
+			msg_set_word(e, 2, vs->id.port);
+			msg_set_u64(e, 3, vs->next_seq++);
+			vs->stats.sent++;
+			vs->stats.sent_bytes += skb->len - ent_data_off(e);
+			vsync_submit(vn, skb);
+			err = 0;
 			break;
 		case VSYNC_SS_LEFT:
+			err = vs->err ? -vs->err : -EPIPE;
+			break;
+		case VSYNC_SS_LEAVING:
 			err = -EPIPE;
 			break;
 		default:
@@ -144,4 +260,23 @@ int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
+}
+
+/* close(): let go of the member without waiting. */
+void vsync_stream_close(struct vsync_sock *vs)
+{
+	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
+
+	mutex_lock(&vn->stream_lock);
+	switch (vs->state) {
+	case VSYNC_SS_JOINING:
+	case VSYNC_SS_JOINED:
+		vsync_stream_release_member(vn, vs);
+		break;
+	case VSYNC_SS_LEAVING:
+		if (vs->m)
+			vsync_member_detach(vn, vs->m, 0);
+		break;
+	}
+	mutex_unlock(&vn->stream_lock);
 }

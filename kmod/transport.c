@@ -106,10 +106,9 @@ void vsync_transport_close(struct socket *sock)
 		udp_tunnel_sock_release(sock);
 }
 
-int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
-	       const void *buf, size_t len)
+int vsync_xmit_iov(struct vsync_net *vn, const struct vsync_addr *to,
+		   struct kvec *iov, size_t n, size_t len)
 {
-	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_name	= (void *)&to->sa,
 		.msg_namelen	= to->sa.sa_family == AF_INET ?
@@ -124,7 +123,7 @@ int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
 	/* a v6-only socket cannot reach an IPv4 peer, nor the reverse */
 	if (to->sa.sa_family != vn->addr.sa.sa_family)
 		return -EAFNOSUPPORT;
-	err = kernel_sendmsg(vn->udp, &msg, &iov, 1, len);
+	err = kernel_sendmsg(vn->udp, &msg, iov, n, len);
 	if (err < 0) {
 		VSYNC_INC_STATS(vn, VSYNC_MIB_TX_ERRORS);
 		return err;
@@ -132,6 +131,14 @@ int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
 	VSYNC_INC_STATS(vn, VSYNC_MIB_TX_PACKETS);
 	VSYNC_ADD_STATS(vn, VSYNC_MIB_TX_BYTES, len);
 	return 0;
+}
+
+int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
+	       const void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return vsync_xmit_iov(vn, to, &iov, 1, len);
 }
 
 static void vsync_rx_work(struct work_struct *work)

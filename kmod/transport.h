@@ -19,6 +19,8 @@ int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
 void vsync_transport_close(struct socket *sock);
 int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
 	       const void *buf, size_t len);
+int vsync_xmit_iov(struct vsync_net *vn, const struct vsync_addr *to,
+		   struct kvec *iov, size_t n, size_t len);
 
 /* node.c: one received packet, under stream_lock; consumes @skb */
 void vsync_node_rcv(struct vsync_net *vn, struct sk_buff *skb);

@@ -88,16 +88,19 @@ t "port only" 0 in_ns a $C node set port 7411
 t "show port" 0 in_ns a $C node show; has "port 7411"; has "addr 10.0.0.1"
 t "v6 move" 0 in_ns a $C node set addr fd00::1 port 7412
 t "show v6" 0 in_ns a $C -j node show; has '"addr":"fd00::1"'; has '"port":7412'
-# EBUSY: a member joined in a
-$IP netns exec a $B/vsync_hold -j g1 -o /tmp/hold.st &
+# EBUSY: a member joined in c, a node of its own (a is alone now, and
+# outside a primary view: it refuses joins)
+$IP netns add c
+$IP netns exec c $B/vsync_hold -j g1 -o /tmp/hold.st &
 hp=$!
 sleep 1
-t "id change busy" 1 in_ns a $C node set id 9; has "cannot change"
-t "same id ok" 0 in_ns a $C node set id 1
-t "members 1" 0 in_ns a $C node show; has "members 1"
+t "id change busy" 1 in_ns c $C node set id 9; has "cannot change"
+t "same id ok" 0 in_ns c $C node set id 1
+t "members 1" 0 in_ns c $C node show; has "members 1"
 kill $hp; wait $hp 2>/dev/null
-t "members 0" 0 in_ns a $C node show; has "members 0"
-t "id change after leave" 0 in_ns a $C node set id 9
+t "members 0" 0 in_ns c $C node show; has "members 0"
+t "id change after leave" 0 in_ns c $C node set id 9
+$IP netns del c
 # raw netlink: kernel-side checks
 NL=$B/vsync_nl
 t "nl id 0" 1 in_ns a $NL set id 0

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * af_vsync node order: one total order of the group events of all nodes.
+ *
+ * Every join, leave and message of every group is an entry.  A node puts
+ * its own entries on its submission queue (subq), numbered 1, 2, ... and
+ * sends them (SUBMIT) to the sequencer, the first node of the installed
+ * node view, until it sees them ordered.  The sequencer takes a node's
+ * submissions in their order and only once each, numbers them with the
+ * next stream position, applies them itself and sends them (ORDER) to every
+ * node of the view.  A node applies entries strictly by position, holding
+ * early ones (ooo) and asking again for what is missing (ACK with the gap
+ * flag); the sequencer also resends what a node's ACKs show it lacks.  An
+ * entry is stable once every node of the view has acknowledged it; every
+ * node keeps applied entries until they are stable (log), so that after a
+ * crash any survivor can give the others what they miss.
+ *
+ * View changes (membership.c) are the flush: a node that accepts a proposal
+ * freezes (applies nothing new and the sequencer orders nothing new) and
+ * reports the last position it applied.  The coordinator takes the highest
+ * position among the nodes that continue from its view, fetches what it
+ * lacks from the best informed, installs, and commits with that position:
+ * every continuing node applies exactly the entries up to it (fetching from
+ * the coordinator if needed) before it installs the view.  So all nodes
+ * that pass from view V to V' applied the same entries in V (guarantee 2).
+ * Submissions not ordered by then are sent again to the new sequencer: a
+ * message is delivered in the group view its place in the order gives it,
+ * never in one older than its sender had when it sent.
+ *
+ * Nodes that join a view do not share our history: their groups are
+ * dropped, and the new sequencer starts the new view's stream with the
+ * state of every group (GSTATE) and the submission counters (SYNC).
+ *
+ * Everything here runs under the node's stream_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "core.h"
+#include "mib.h"
+#include "msg.h"
+#include "transport.h"
+
+#define VSYNC_SUBQ_MAX		256	/* own submissions in flight */
+#define VSYNC_WINDOW		1024	/* sequencer: entries above stable */
+#define VSYNC_OOO_MAX		1024	/* entries held above a gap */
+#define VSYNC_BURST		32	/* entries resent to a node at once */
+#define VSYNC_ACK_EVERY		16	/* entries between two ACKs */
+
+bool vsync_is_sequencer(struct vsync_net *vn)
+{
+	if (!vn->udp)
+		return true;	/* no transport: a node of its own */
+	return vn->view.n && vn->view.nodes[0] == vn->node_id &&
+	       vn->ord.epoch == vn->view.id;
+}
+
+/* May this node add entries?  Not outside a primary view. */
+bool vsync_order_can_submit(struct vsync_net *vn)
+{
+	return !vn->udp || (vn->view.n && vn->view.primary);
+}
+
+/* Room for one more submission of this node? */
+bool vsync_order_room(struct vsync_net *vn)
+{
+	return skb_queue_len(&vn->ord.subq) < VSYNC_SUBQ_MAX;
+}
+
+static struct vsync_subtab *vsync_tab(struct vsync_net *vn, u32 node)
+{
+	u32 i;
+
+	for (i = 0; i < vn->ord.n_tab; i++)
+		if (vn->ord.tab[i].node == node)
+			return &vn->ord.tab[i];
+	if (vn->ord.n_tab == VSYNC_NODES_MAX)
+		return NULL;
+	vn->ord.tab[vn->ord.n_tab].node = node;
+	vn->ord.tab[vn->ord.n_tab].sub = 0;
+	return &vn->ord.tab[vn->ord.n_tab++];
+}
+
+static int vsync_view_index(const struct vsync_nview *v, u32 node)
+{
+	u32 i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->nodes[i] == node)
+			return i;
+	return -1;
+}
+
+static void vsync_send_order(struct vsync_net *vn, struct sk_buff *ent,
+			     u32 to)
+{
+	const struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+	struct vsync_peer *p = vsync_peer_by_id(vn, to);
+	__be32 h[VSYNC_ORDER_WORDS];
+	struct kvec iov[2];
+
+	if (!p)
+		return;
+	msg_init(h, VSYNC_MSG_ORDER, VSYNC_ORDER_WORDS, vn->cluster,
+		 vn->node_id, to, vn->incarnation, ent->len);
+	msg_set_flags(h, cb->type);
+	msg_set_u64(h, 6, cb->epoch);
+	msg_set_u64(h, 8, cb->seq);
+	msg_set_u64(h, 10, min(vn->ord.stable, cb->seq - 1));
+	msg_set_word(h, 12, cb->origin);
+	msg_set_u64(h, 13, cb->sub);
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = ent->data;
+	iov[1].iov_len = ent->len;
+	vsync_xmit_iov(vn, &p->addr, iov, 2, sizeof(h) + ent->len);
+}
+
+static void vsync_send_submit(struct vsync_net *vn, struct sk_buff *ent)
+{
+	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+	__be32 h[VSYNC_SUBMIT_WORDS];
+	struct vsync_peer *p;
+	struct kvec iov[2];
+
+	if (!vn->view.n)
+		return;
+	p = vsync_peer_by_id(vn, vn->view.nodes[0]);
+	if (!p)
+		return;
+	msg_init(h, VSYNC_MSG_SUBMIT, VSYNC_SUBMIT_WORDS, vn->cluster,
+		 vn->node_id, p->node_id, vn->incarnation, ent->len);
+	msg_set_flags(h, cb->type);
+	msg_set_u64(h, 6, cb->sub);
+	msg_set_u64(h, 8, vn->view.id);
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = ent->data;
+	iov[1].iov_len = ent->len;
+	vsync_xmit_iov(vn, &p->addr, iov, 2, sizeof(h) + ent->len);
+	cb->sent = jiffies;
+}
+
+static void vsync_send_ack(struct vsync_net *vn, u32 to, bool gap)
+{
+	struct vsync_peer *p = vsync_peer_by_id(vn, to);
+	__be32 h[VSYNC_ACK_WORDS];
+
+	if (!p || to == vn->node_id)
+		return;
+	msg_init(h, VSYNC_MSG_ACK, VSYNC_ACK_WORDS, vn->cluster, vn->node_id,
+		 to, vn->incarnation, 0);
+	msg_set_flags(h, gap ? VSYNC_ACK_GAP : 0);
+	msg_set_u64(h, 6, vn->view.id);
+	msg_set_u64(h, 8, vn->ord.have);
+	vsync_xmit(vn, &p->addr, h, sizeof(h));
+	vn->ord.ack_sent = vn->ord.have;
+}
+
+/* Free what every node holds. */
+static void vsync_trim(struct vsync_net *vn)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&vn->ord.log)) &&
+	       VSYNC_ENT_CB(skb)->seq <= vn->ord.stable)
+		kfree_skb(__skb_dequeue(&vn->ord.log));
+}
+
+/* Sequencer: stable is the least any node of the view acknowledged. */
+static void vsync_seq_stable(struct vsync_net *vn)
+{
+	u64 stable = vn->ord.have;
+	u32 i;
+
+	for (i = 0; i < vn->view.n; i++)
+		if (vn->view.nodes[i] != vn->node_id)
+			stable = min(stable, vn->ord.acked[i]);
+	if (stable > vn->ord.stable) {
+		vn->ord.stable = stable;
+		vsync_trim(vn);
+	}
+}
+
+/* A waiting sender may go on once the submission queue has room again. */
+static void vsync_subq_room(struct vsync_net *vn)
+{
+	struct vsync_group *g;
+
+	list_for_each_entry(g, &vn->groups, list) {
+		set_bit(VSYNC_GF_CONGESTED, &g->flags);
+		vsync_group_space(g);
+	}
+}
+
+static void vsync_apply_sync(struct vsync_net *vn, struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_subtab *t;
+	u32 i;
+
+	if (vn->ord.adopting)
+		vn->ord.n_tab = 0;
+	for (i = 0; i < ent_sync_count(e); i++) {
+		t = vsync_tab(vn, ent_sync_node(e, i));
+		if (t)
+			t->sub = ent_sync_sub(e, i);
+	}
+	vn->ord.adopting = false;
+}
+
+/* Apply the entry at position have + 1; takes @ent. */
+static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
+{
+	const struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+	struct vsync_subtab *t;
+	struct sk_buff *skb;
+	bool full;
+
+	vn->ord.have = cb->seq;
+	if (cb->origin) {
+		t = vsync_tab(vn, cb->origin);
+		if (t)
+			t->sub = cb->sub;
+	}
+	switch (cb->type) {
+	case VSYNC_ENT_SYNC:
+		vsync_apply_sync(vn, ent);
+		break;
+	case VSYNC_ENT_GSTATE:
+		if (vn->ord.adopting)
+			vsync_group_apply(vn, ent);
+		break;
+	default:
+		if (!vn->ord.adopting)
+			vsync_group_apply(vn, ent);
+	}
+
+	if (cb->origin == vn->node_id) {
+		full = skb_queue_len(&vn->ord.subq) >= VSYNC_SUBQ_MAX;
+		while ((skb = skb_peek(&vn->ord.subq)) &&
+		       VSYNC_ENT_CB(skb)->sub <= cb->sub)
+			consume_skb(__skb_dequeue(&vn->ord.subq));
+		if (full)
+			vsync_subq_room(vn);
+	}
+	__skb_queue_tail(&vn->ord.log, ent);
+	if (vn->view.n <= 1 || !vn->udp) {
+		vn->ord.stable = vn->ord.have;	/* no one else to wait for */
+		vsync_trim(vn);
+	}
+}
+
+/* Sequencer: give @ent (taken) the next position and send it out. */
+static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
+{
+	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+	u32 i;
+
+	cb->epoch = vn->ord.epoch;
+	cb->seq = vn->ord.have + 1;
+	cb->sent = jiffies;
+	vsync_apply(vn, ent);
+	if (!vn->udp)
+		return;
+	for (i = 0; i < vn->view.n; i++)
+		if (vn->view.nodes[i] != vn->node_id)
+			vsync_send_order(vn, ent, vn->view.nodes[i]);
+	VSYNC_INC_STATS(vn, VSYNC_MIB_ORDERED);
+}
+
+static bool vsync_seq_room(struct vsync_net *vn)
+{
+	return vsync_is_sequencer(vn) && !vn->ord.frozen &&
+	       vsync_order_can_submit(vn) &&
+	       vn->ord.have - vn->ord.stable < VSYNC_WINDOW;
+}
+
+/* Sequencer: order our own submissions that are next in line. */
+static void vsync_seq_own(struct vsync_net *vn)
+{
+	struct vsync_subtab *t = vsync_tab(vn, vn->node_id);
+	struct sk_buff *skb, *c;
+
+	if (!t)
+		return;
+	/* applying an own entry takes it off the head of the queue */
+	while (vsync_seq_room(vn) && (skb = skb_peek(&vn->ord.subq)) &&
+	       VSYNC_ENT_CB(skb)->sub == t->sub + 1) {
+		/* the queue keeps the original until it is applied */
+		c = skb_clone(skb, GFP_KERNEL);
+		if (!c)
+			break;
+		vsync_sequence(vn, c);
+	}
+}
+
+/* Take @ent (its cb type set) as this node's next submission. */
+void vsync_submit(struct vsync_net *vn, struct sk_buff *ent)
+{
+	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+
+	lockdep_assert_held(&vn->stream_lock);
+	cb->origin = vn->node_id;
+	cb->sub = vn->ord.sub_next++;
+	cb->epoch = 0;
+	cb->seq = 0;
+	cb->sent = jiffies;
+	__skb_queue_tail(&vn->ord.subq, ent);
+	if (vsync_is_sequencer(vn)) {
+		vsync_seq_own(vn);
+	} else {
+		vsync_send_submit(vn, ent);
+		vsync_node_kick(vn);
+	}
+}
+
+/* Sequencer: an entry of our own (group state, counters) at the end. */
+static void vsync_seq_system(struct vsync_net *vn, struct sk_buff *ent,
+			     u8 type)
+{
+	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->type = type;
+	vsync_sequence(vn, ent);
+}
+
+static void vsync_rcv_submit(struct vsync_net *vn, struct vsync_peer *p,
+			     struct sk_buff *skb)
+{
+	const __be32 *h = (const __be32 *)skb->data;
+	struct vsync_subtab *t = vsync_tab(vn, p->node_id);
+	struct vsync_ent_cb *cb;
+	u64 sub = msg_submit_id(h);
+	u32 type = msg_flags(h);
+
+	if (!vsync_seq_room(vn) || msg_submit_view(h) != vn->view.id ||
+	    vsync_view_index(&vn->view, p->node_id) < 0 || !t ||
+	    sub != t->sub + 1) {
+		VSYNC_INC_STATS(vn, VSYNC_MIB_SUBMIT_IGNORED);
+		consume_skb(skb);
+		return;
+	}
+	__skb_pull(skb, msg_hwords(h) * 4);
+	cb = VSYNC_ENT_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->type = type;
+	cb->origin = p->node_id;
+	cb->sub = sub;
+	vsync_sequence(vn, skb);
+}
+
+/*
+ * Resend to @to what it lacks after @have, as far as we hold it; with @age,
+ * only entries sent that long ago (the answer may still be on its way).
+ */
+static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
+			 unsigned long age)
+{
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&vn->ord.log, skb) {
+		if (VSYNC_ENT_CB(skb)->seq <= have)
+			continue;
+		if (age && time_before(jiffies, VSYNC_ENT_CB(skb)->sent + age))
+			break;
+		VSYNC_ENT_CB(skb)->sent = jiffies;
+		vsync_send_order(vn, skb, to);
+		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
+		if (++n == VSYNC_BURST)
+			break;
+	}
+}
+
+static void vsync_rcv_ack(struct vsync_net *vn, struct vsync_peer *p,
+			  const __be32 *h)
+{
+	u64 view = msg_ack_view(h), have = msg_ack_have(h);
+	int i;
+
+	/* a node still in our previous view may be fetching its end */
+	if (view != vn->view.id && view != vn->commit.prev)
+		return;
+	if (vsync_is_sequencer(vn)) {
+		i = vsync_view_index(&vn->view, p->node_id);
+		if (i >= 0 && have > vn->ord.acked[i] && have <= vn->ord.have) {
+			vn->ord.acked[i] = have;
+			vsync_seq_stable(vn);
+		}
+		if (!(msg_flags(h) & VSYNC_ACK_GAP))
+			return;
+	}
+	/* a gap, or a node fetching the end of a view from us */
+	vsync_resend(vn, p->node_id, have, 0);
+}
+
+/* May the entry at @seq be applied now? */
+static bool vsync_may_apply(struct vsync_net *vn, u64 seq)
+{
+	return !vn->ord.frozen || seq <= vn->ord.flush_to;
+}
+
+/* Apply held entries that are next in line. */
+static void vsync_apply_held(struct vsync_net *vn)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&vn->ord.ooo))) {
+		if (VSYNC_ENT_CB(skb)->seq <= vn->ord.have) {
+			kfree_skb(__skb_dequeue(&vn->ord.ooo));
+			continue;
+		}
+		if (VSYNC_ENT_CB(skb)->seq != vn->ord.have + 1 ||
+		    !vsync_may_apply(vn, VSYNC_ENT_CB(skb)->seq))
+			break;
+		vsync_apply(vn, __skb_dequeue(&vn->ord.ooo));
+	}
+}
+
+/* Hold an early entry, in position order, once. */
+static void vsync_hold(struct vsync_net *vn, struct sk_buff *ent)
+{
+	u64 seq = VSYNC_ENT_CB(ent)->seq;
+	struct sk_buff *skb;
+
+	if (skb_queue_len(&vn->ord.ooo) >= VSYNC_OOO_MAX) {
+		kfree_skb(ent);
+		return;
+	}
+	skb_queue_reverse_walk(&vn->ord.ooo, skb) {
+		if (VSYNC_ENT_CB(skb)->seq == seq) {
+			consume_skb(ent);
+			return;
+		}
+		if (VSYNC_ENT_CB(skb)->seq < seq) {
+			__skb_queue_after(&vn->ord.ooo, skb, ent);
+			return;
+		}
+	}
+	__skb_queue_head(&vn->ord.ooo, ent);
+}
+
+/* Answers to gaps and duplicates: one a jiffy is enough. */
+static bool vsync_gap_ack_due(struct vsync_net *vn)
+{
+	if (!time_after(jiffies, vn->ord.gap_acked))
+		return false;
+	vn->ord.gap_acked = jiffies;
+	return true;
+}
+
+static void vsync_rcv_entry(struct vsync_net *vn, struct vsync_peer *p,
+			    struct sk_buff *skb)
+{
+	const __be32 *h = (const __be32 *)skb->data;
+	u64 seq = msg_order_seq(h), stable = msg_order_stable(h);
+	struct vsync_ent_cb *cb;
+	u32 seqr;
+
+	if (msg_order_epoch(h) != vn->ord.epoch || vsync_is_sequencer(vn)) {
+		consume_skb(skb);
+		return;
+	}
+	if (stable > vn->ord.stable) {
+		vn->ord.stable = stable;
+		vsync_trim(vn);
+	}
+	seqr = vn->view.n ? vn->view.nodes[0] : 0;
+	if (seq <= vn->ord.have) {
+		/* resent because our ACK was lost: say it again */
+		if (p->node_id == seqr && vsync_gap_ack_due(vn))
+			vsync_send_ack(vn, seqr, false);
+		consume_skb(skb);
+		return;
+	}
+	cb = VSYNC_ENT_CB(skb);
+	memset(cb, 0, sizeof(*cb));
+	cb->type = msg_flags(h);
+	cb->epoch = msg_order_epoch(h);
+	cb->seq = seq;
+	cb->origin = msg_order_origin(h);
+	cb->sub = msg_order_sub(h);
+	__skb_pull(skb, msg_hwords(h) * 4);
+
+	if (seq == vn->ord.have + 1 && vsync_may_apply(vn, seq)) {
+		vsync_apply(vn, skb);
+		vsync_apply_held(vn);
+	} else {
+		vsync_hold(vn, skb);
+		if (!vn->ord.frozen && vsync_gap_ack_due(vn))
+			vsync_send_ack(vn, seqr, true);
+	}
+	if (!vn->ord.frozen && vn->ord.have - vn->ord.ack_sent >= VSYNC_ACK_EVERY)
+		vsync_send_ack(vn, seqr, false);
+	else if (vn->ord.have != vn->ord.ack_sent)
+		vsync_node_kick(vn);	/* the rest is acknowledged at the tick */
+	if (vn->ord.frozen && vn->ord.flush_to &&
+	    vn->ord.have >= vn->ord.flush_to)
+		vsync_gms_caught_up(vn);
+}
+
+/* A SUBMIT, ORDER or ACK from @p; takes @skb. */
+void vsync_order_rcv(struct vsync_net *vn, struct vsync_peer *p,
+		     struct sk_buff *skb)
+{
+	const __be32 *h = (const __be32 *)skb->data;
+
+	lockdep_assert_held(&vn->stream_lock);
+	switch (msg_type(h)) {
+	case VSYNC_MSG_SUBMIT:
+		vsync_rcv_submit(vn, p, skb);
+		return;
+	case VSYNC_MSG_ORDER:
+		vsync_rcv_entry(vn, p, skb);
+		return;
+	case VSYNC_MSG_ACK:
+		vsync_rcv_ack(vn, p, h);
+		break;
+	}
+	consume_skb(skb);
+}
+
+/* Ask @from for the entries after ours, up to the end of a view. */
+void vsync_order_fetch(struct vsync_net *vn, u32 from)
+{
+	vsync_send_ack(vn, from, true);
+}
+
+/* Retransmissions; true while something waits for an answer. */
+bool vsync_order_tick(struct vsync_net *vn)
+{
+	const unsigned long rto =
+		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
+	struct sk_buff *skb;
+	bool busy = false;
+	u32 i, n = 0;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (!vn->udp || !vn->view.n)
+		return false;
+
+	if (!skb_queue_empty(&vn->ord.subq)) {
+		busy = true;
+		if (vsync_is_sequencer(vn)) {
+			vsync_seq_own(vn);
+		} else {
+			skb_queue_walk(&vn->ord.subq, skb) {
+				if (time_before(jiffies,
+						VSYNC_ENT_CB(skb)->sent + rto))
+					continue;
+				vsync_send_submit(vn, skb);
+				VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
+				if (++n == VSYNC_BURST)
+					break;
+			}
+		}
+	}
+
+	if (vsync_is_sequencer(vn)) {
+		for (i = 0; i < vn->view.n; i++) {
+			if (vn->view.nodes[i] == vn->node_id ||
+			    vn->ord.acked[i] >= vn->ord.have)
+				continue;
+			busy = true;
+			/* no progress since the last tick: resend */
+			if (vn->ord.acked[i] == vn->ord.acked_tick[i])
+				vsync_resend(vn, vn->view.nodes[i],
+					     vn->ord.acked[i], 2 * rto);
+			vn->ord.acked_tick[i] = vn->ord.acked[i];
+		}
+	} else if (!vn->ord.frozen) {
+		if (vn->ord.have != vn->ord.ack_sent ||
+		    !skb_queue_empty(&vn->ord.ooo)) {
+			vsync_send_ack(vn, vn->view.nodes[0],
+				       !skb_queue_empty(&vn->ord.ooo));
+			busy = true;
+		}
+	}
+	return busy;
+}
+
+/* The first entries of a view that nodes joined: our groups, counters. */
+static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
+{
+	struct vsync_group *g;
+	struct sk_buff *skb;
+	__be32 *e;
+	u32 i;
+
+	list_for_each_entry(g, &vn->groups, list) {
+		skb = vsync_group_state(g);
+		vsync_seq_system(vn, skb, VSYNC_ENT_GSTATE);
+	}
+	skb = alloc_skb(4 + 12 * c->v.n, GFP_KERNEL | __GFP_NOFAIL);
+	e = skb_put(skb, 4 + 12 * c->v.n);
+	msg_set_word(e, 0, c->v.n);
+	for (i = 0; i < c->v.n; i++) {
+		struct vsync_subtab *t = NULL;
+
+		if (c->cont & BIT_ULL(i))
+			t = vsync_tab(vn, c->v.nodes[i]);
+		msg_set_word(e, 1 + 3 * i, c->v.nodes[i]);
+		msg_set_u64(e, 2 + 3 * i, t ? t->sub : 0);
+	}
+	vsync_seq_system(vn, skb, VSYNC_ENT_SYNC);
+}
+
+/* Our own pending submissions die with our groups. */
+static void vsync_order_forget(struct vsync_net *vn)
+{
+	__skb_queue_purge(&vn->ord.subq);
+	vn->ord.sub_next = 1;
+	vn->ord.n_tab = 0;
+}
+
+/*
+ * A node view is installed: the stream of the old view ended at c->final,
+ * which this node has applied if it continues.  Groups lose the members of
+ * nodes that do not continue; a node that does not continue itself, or
+ * that is outside any primary view, drops its groups.
+ */
+void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
+{
+	int self = vsync_view_index(&c->v, vn->node_id);
+	bool cont = self >= 0 && (c->cont & BIT_ULL(self));
+	struct vsync_subtab tab[VSYNC_NODES_MAX];
+	u32 i, n = 0;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (!c->v.primary || !cont) {
+		vsync_groups_drop(vn, c);
+		vsync_order_forget(vn);
+		vn->ord.adopting = c->v.primary;
+	} else {
+		vsync_groups_keep(vn, &c->v, c->cont);
+		/* counters of the nodes that stay; joiners start over */
+		for (i = 0; i < c->v.n; i++) {
+			struct vsync_subtab *t = vsync_tab(vn, c->v.nodes[i]);
+
+			tab[n].node = c->v.nodes[i];
+			tab[n++].sub = t && (c->cont & BIT_ULL(i)) ? t->sub : 0;
+		}
+		memcpy(vn->ord.tab, tab, n * sizeof(tab[0]));
+		vn->ord.n_tab = n;
+	}
+
+	__skb_queue_purge(&vn->ord.ooo);
+	if (!cont) {
+		/* another lineage's entries are of no use to anyone here */
+		__skb_queue_purge(&vn->ord.log);
+		vn->ord.stable = c->final;
+	}
+	vn->ord.epoch = c->v.id;
+	vn->ord.have = c->final;
+	vn->ord.ack_sent = vn->ord.have;
+	vn->ord.frozen = false;
+	vn->ord.flush_to = 0;
+	for (i = 0; i < c->v.n; i++) {
+		/* what the nodes reported in the flush: they may lag */
+		vn->ord.acked[i] = c->final;
+		if (vn->proposal.id == c->v.id && (c->cont & BIT_ULL(i)))
+			vn->ord.acked[i] = min(c->final, vn->prop_have[i]);
+		vn->ord.acked_tick[i] = vn->ord.acked[i];
+	}
+
+	if (c->v.nodes[0] != vn->node_id)
+		return;
+	if (c->v.primary && c->cont != (c->v.n == 64 ? ~0ULL :
+					 BIT_ULL(c->v.n) - 1))
+		vsync_seq_state(vn, c);
+	vsync_seq_own(vn);
+	vsync_seq_stable(vn);
+}
+
+void vsync_order_init(struct vsync_net *vn)
+{
+	__skb_queue_head_init(&vn->ord.log);
+	__skb_queue_head_init(&vn->ord.ooo);
+	__skb_queue_head_init(&vn->ord.subq);
+	vn->ord.sub_next = 1;
+	vn->ord.gap_acked = jiffies - 1;
+}
+
+void vsync_order_exit(struct vsync_net *vn)
+{
+	__skb_queue_purge(&vn->ord.subq);
+	__skb_queue_purge(&vn->ord.ooo);
+	__skb_queue_purge(&vn->ord.log);
+}
