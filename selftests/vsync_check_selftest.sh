@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Self-test of vsync_check: hand-made logs of one group with three members
-# (a.log 1:1, b.log 1:2, c.log 1:3).  The clean set must pass, with and
-# without -1; every broken set must be rejected (exit 1) naming the right
-# guarantee.  Needs no kernel: runs on the build host and in the VM.
-# Output is KTAP.
+# (a.log 1:1, b.log 1:2, c.log 1:3), and of a group cut by a partition
+# (np_clean below).  The clean sets must pass, with and without -1; every
+# broken set must be rejected (exit 1) naming the right guarantee.  Needs no
+# kernel: runs on the build host and in the VM.  Output is KTAP.
 #
 # usage: vsync_check_selftest.sh [PATH_TO_vsync_check]
 
@@ -18,7 +18,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=23
+NTESTS=35
 n=0
 failed=0
 
@@ -79,6 +79,62 @@ X
 EOF
 }
 
+# A group across nodes 1, 2, 3 cut by a partition: A 1:1 and B 2:1 go on
+# in view 3; C 3:1 and D 3:2 (node 3, the minority) get the non-primary
+# view 2^63+3 and are out.  C's second message, sent in view 2, is lost
+# with the partition; C reads to the end (X, no L); D's log ends at its
+# non-primary view.  Passes with -1 too: gseq is consecutive.
+np_clean() {
+	d=$1
+	mkdir -p "$d"
+	cat > "$d/a.log" <<'EOF'
+M g 1:1
+V 1 0 1:1,2:1,3:1
+S 1 3 5 4f9f2cab
+D 1 1:1 1 1 3 5 4f9f2cab
+D 1 3:1 1 2 3 3 1a47e90b
+V 2 2 1:1,2:1,3:1,3:2
+D 2 2:1 1 3 1 2 58637fda
+V 3 3 1:1,2:1
+S 2 3 1 f40c425c
+D 3 1:1 2 4 3 1 f40c425c
+L
+X
+EOF
+	cat > "$d/b.log" <<'EOF'
+M g 2:1
+V 1 0 1:1,2:1,3:1
+D 1 1:1 1 1 3 5 4f9f2cab
+D 1 3:1 1 2 3 3 1a47e90b
+V 2 2 1:1,2:1,3:1,3:2
+S 1 1 2 58637fda
+D 2 2:1 1 3 1 2 58637fda
+V 3 3 1:1,2:1
+D 3 1:1 2 4 3 1 f40c425c
+L
+X
+EOF
+	cat > "$d/c.log" <<'EOF'
+M g 3:1
+V 1 0 1:1,2:1,3:1
+D 1 1:1 1 1 3 5 4f9f2cab
+S 1 3 3 1a47e90b
+D 1 3:1 1 2 3 3 1a47e90b
+V 2 2 1:1,2:1,3:1,3:2
+D 2 2:1 1 3 1 2 58637fda
+S 2 3 1 ff0c53ad
+V 9223372036854775811 3 3:1,3:2 np
+X
+EOF
+	cat > "$d/d.log" <<'EOF'
+M g 3:2
+V 2 2 1:1,2:1,3:1,3:2
+D 2 2:1 1 3 1 2 58637fda
+V 9223372036854775811 3 3:1,3:2 np
+EOF
+}
+NP="V 9223372036854775811 3 3:1,3:2 np"
+
 # expect NAME WANT(0 or guarantee number) [checker options] -- DIR
 # WANT 0: must exit 0 with an OK line; WANT N: must exit 1 naming guarantee N.
 expect() {
@@ -105,9 +161,14 @@ expect() {
 	fi
 }
 
-# case NAME: a fresh copy of the clean set in $tmp/NAME, printed dir
+# mk NAME / mknp NAME: a fresh copy of the clean / np_clean set in
+# $tmp/NAME, printed dir
 mk() {
 	clean "$tmp/$1"
+	echo "$tmp/$1"
+}
+mknp() {
+	np_clean "$tmp/$1"
 	echo "$tmp/$1"
 }
 
@@ -218,6 +279,61 @@ expect g9_own_message_missing_after_drain 9 "$d"
 d=$(mk g9_later)
 del "$d/a.log" "D 1 1:1 1 1 3 5 4f9f2cab"
 expect g9_own_message_missing_later_delivered 9 "$d"
+
+# non-primary views
+d=$(mknp np_clean)
+expect np_clean_passes 0 "$d"
+expect np_clean_passes_one_node 0 -1 "$d"
+
+d=$(mknp np_not_last)
+after "$d/c.log" "$NP" "V 9223372036854775812 3 3:1"
+expect np_view_not_the_last 1 "$d"
+
+d=$(mknp np_then_delivery)
+after "$d/c.log" "$NP" "D 9223372036854775811 3:1 2 4 3 1 ff0c53ad"
+expect np_delivery_after_non_primary 3 "$d"
+
+d=$(mknp np_then_send)
+after "$d/c.log" "$NP" "S 3 3 1 f70c4715"
+expect np_send_after_non_primary 3 "$d"
+
+d=$(mknp np_flag)
+rep "$d/d.log" "$NP" "V 9223372036854775811 3 3:1,3:2"
+expect np_flag_differs 1 "$d"
+
+d=$(mknp np_g2)
+del "$d/d.log" "D 2 2:1 1 3 1 2 58637fda"
+expect np_g2_different_sets_before_non_primary 2 "$d"
+
+# only messages of the view that the non-primary view ends may be lost
+d=$(mknp np_g9)
+for f in a b c; do
+	del "$d/$f.log" "D 1 3:1 1 2 3 3 1a47e90b"
+done
+expect np_g9_own_message_of_earlier_view_missing 9 "$d"
+
+# logs that end abruptly: C killed in view 3
+d=$(mk cut_short)
+for l in "D 3 1:1 3 5 3 4 ce3479bd" L X; do
+	del "$d/c.log" "$l"
+done
+expect cut_short_log_passes 0 "$d"
+
+printf 'D 3 1:1 3 5 3 4 ce34' >> "$d/c.log"
+expect cut_short_unfinished_last_line_dropped 0 "$d"
+
+# killed between its send and its S line: one unlogged message is fine...
+d=$(mk cut_unlogged)
+for l in "S 1 4 2 58637fda" "D 3 1:3 1 4 4 2 58637fda" "D 3 1:1 3 5 3 4 ce3479bd" L X; do
+	del "$d/c.log" "$l"
+done
+expect cut_short_one_unlogged_send_passes 0 "$d"
+
+# ...two are not
+for f in a b; do
+	after "$d/$f.log" "D 3 1:1 3 5 3 4 ce3479bd" "D 3 1:3 2 9 1 1 ff0c53ad"
+done
+expect cut_short_two_unlogged_sends 4 "$d"
 
 d=$(mk bad_format)
 echo "Q what" >> "$d/a.log"

@@ -30,9 +30,17 @@
 #   vs_stat I NAME            counter NAME of node I
 #   vs_wait_until SECS CMD... poll CMD until it succeeds, at most SECS
 #   vs_all_up N [SKIP]        every node sees every other one UP
+#   vs_view_of I              node I's view: "ID primary|non-primary: NODES"
+#   vs_agree PRI "NODES" I... nodes I... hold one view of NODES, PRI
+#                             (primary or non-primary)
+#   vs_view_report I...       each node's view, as KTAP diagnostics
+#   vs_split I...             move nodes I... to a second bridge (a
+#                             partition); vs_unsplit I... undoes it
 #   vs_cut I [link|loss]      isolate node I; vs_heal I undoes it
 #   vs_netem I ARGS...        netem on both directions of node I's link
 #   vs_netem_clear I
+#   vs_netem_out I ARGS...    netem on node I's egress only: a packet from
+#                             node to node meets it once
 #   vs_loss I PCT, vs_dup I PCT, vs_delay I TIME [JITTER],
 #   vs_reorder I PCT DELAY    netem shorthands (both directions of node I)
 #   vs_spawn I NAME CMD...    run CMD in node I in the background
@@ -318,6 +326,67 @@ vs_all_up_report() {
 	done | tr '\n' ';'
 }
 
+# --- node views --------------------------------------------------------------------
+
+# vs_view_of I: "ID PRIMARY|non-primary: NODES" as node I has it
+vs_view_of() {
+	vs_ctl "$1" node show 2>/dev/null | awk '
+		$1 == "view" { id = $2; pri = $3 }
+		$1 == "nodes" { $1 = ""; print id, pri ":" $0 }'
+}
+
+# vs_sorted NODES...: the node ids, sorted, on one line
+vs_sorted() {
+	echo "$@" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# vs_agree PRIMARY NODES I...: nodes I... hold the same view (same id, same
+# nodes in the same rank order), whose nodes are NODES in any order, with
+# that primary flag.  The order joiners get depends on when each is heard.
+vs_agree() {
+	local _first _i _pri _v _want
+	_pri=$1
+	_want=$(vs_sorted "$2")
+	shift 2
+	_first=""
+	for _i in "$@"; do
+		_v=$(vs_view_of "$_i")
+		[ -n "$_v" ] || return 1
+		case "$_v" in *" $_pri: "*) ;; *) return 1 ;; esac
+		[ "$(vs_sorted "${_v#*: }")" = "$_want" ] || return 1
+		if [ -z "$_first" ]; then
+			_first=$_v
+		elif [ "$_v" != "$_first" ]; then
+			return 1
+		fi
+	done
+}
+
+vs_view_report() {	# vs_view_report I...
+	local _i
+	for _i in "$@"; do
+		echo "# n$_i: $(vs_view_of "$_i")"
+	done
+}
+
+# vs_split I...: move nodes I... to a second bridge (a partition)
+vs_split() {
+	local _i
+	$VS_IP -n $VS_HUB link add vsbr1 type bridge 2>/dev/null
+	$VS_IP -n $VS_HUB link set vsbr1 type bridge stp_state 0 forward_delay 0
+	$VS_IP -n $VS_HUB link set vsbr1 up
+	for _i in "$@"; do
+		$VS_IP -n $VS_HUB link set "p$_i" master vsbr1
+	done
+}
+
+vs_unsplit() {	# vs_unsplit I...
+	local _i
+	for _i in "$@"; do
+		$VS_IP -n $VS_HUB link set "p$_i" master $VS_BR
+	done
+}
+
 # --- faults -----------------------------------------------------------------------
 
 # vs_cut I [link|loss]: link: node I's eth0 down; loss: netem loss 100% on
@@ -341,9 +410,16 @@ vs_heal() {
 vs_netem() {
 	local _i
 	_i=$1
+	vs_netem_out "$@" || return 1
 	shift
-	$VS_TC -n "n$_i" qdisc replace dev eth0 root netem "$@" &&
-		$VS_TC -n $VS_HUB qdisc replace dev "p$_i" root netem "$@"
+	$VS_TC -n $VS_HUB qdisc replace dev "p$_i" root netem "$@"
+}
+
+vs_netem_out() {	# vs_netem_out I ARGS...
+	local _i
+	_i=$1
+	shift
+	$VS_TC -n "n$_i" qdisc replace dev eth0 root netem "$@"
 }
 
 vs_netem_clear() {

@@ -109,16 +109,10 @@ static size_t make_payload(char *buf, int role, int idx, uint32_t seq, int kind,
 
 static void log_member_start(struct member *m)
 {
-	struct sockaddr_vsync sa;
-	socklen_t len = sizeof(sa);
-
-	if (getsockname(m->fd, (struct sockaddr *)&sa, &len))
+	if (vsync_log_member(m->log, m->fd, m->c->group, &m->me))
 		fail("getsockname: %s", strerror(errno));
-	m->me.node = sa.svs_node;
-	m->me.port = sa.svs_port;
 	m->sent = 0;
 	m->own_delivered = 0;
-	fprintf(m->log, "M %s %u:%u\n", m->c->group, sa.svs_node, sa.svs_port);
 }
 
 /* Read and log one item. Returns 1 item read, 0 EOF, -1 EAGAIN. */
@@ -142,30 +136,16 @@ static int read_one(struct member *m, int flags)
 	if (it.msg_flags & MSG_TRUNC)
 		fail("item truncated at %zd bytes", r);
 	if (it.info.kind == VSYNC_KIND_VIEW) {
-		struct vsync_view *v = (struct vsync_view *)buf;
-		uint32_t i;
+		const char *bad = vsync_view_bad(&it, buf, m->me);
 
-		if (!(it.msg_flags & MSG_OOB))
-			fail("view without MSG_OOB");
-		if ((size_t)r != sizeof(*v) + v->n_members * sizeof(v->members[0]))
-			fail("view of %zd bytes for %u members", r, v->n_members);
-		if (v->my_rank >= v->n_members || v->members[v->my_rank].port != m->me.port)
-			fail("my_rank %u does not point at me", v->my_rank);
-		fprintf(m->log, "V %llu %llu ", (unsigned long long)it.info.view_id,
-			(unsigned long long)it.info.global_seq);
-		for (i = 0; i < v->n_members; i++)
-			fprintf(m->log, "%s%u:%u", i ? "," : "", v->members[i].node,
-				v->members[i].port);
-		fputc('\n', m->log);
+		if (bad)
+			fail("%s (%zd bytes)", bad, r);
+		vsync_log_view(m->log, &it, buf);
 		return 1;
 	}
 	if (it.info.kind != VSYNC_KIND_DATA)
 		fail("item of kind %u", it.info.kind);
-	fprintf(m->log, "D %llu %u:%u %llu %llu %u %zd %08x\n",
-		(unsigned long long)it.info.view_id, it.info.sender.node,
-		it.info.sender.port, (unsigned long long)it.info.sender_seq,
-		(unsigned long long)it.info.global_seq, it.info.order, r,
-		vsync_cksum(buf, r));
+	vsync_log_data(m->log, &it, buf);
 	if (it.info.sender.node == m->me.node && it.info.sender.port == m->me.port)
 		m->own_delivered++;
 	if ((size_t)r >= sizeof(struct hdr)) {
@@ -200,8 +180,7 @@ static int send_one(struct member *m, const char *buf, size_t len, int order, in
 	if ((size_t)r != len)
 		fail("send returned %zd for %zu", r, len);
 	m->sent++;
-	fprintf(m->log, "S %llu %d %zu %08x\n", (unsigned long long)m->sent,
-		order ? order : dflt, len, vsync_cksum(buf, len));
+	vsync_log_send(m->log, m->sent, order ? order : dflt, buf, len);
 	return 1;
 }
 
@@ -232,7 +211,7 @@ static FILE *open_log(const struct cfg *c, const char *role, int idx)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s%02d.log", c->dir, role, idx);
-	f = fopen(path, "w");
+	f = vsync_log_open(path);
 	if (!f)
 		fail("%s: %s", path, strerror(errno));
 	fprintf(f, "# %s %d pid %d\n", role, idx, getpid());

@@ -20,63 +20,8 @@ check() {	# check DESC CMD...
 	if "$@"; then ok "$_d"; else nok "$_d"; fi
 }
 
-# view_of I: "ID PRIMARY|non-primary: NODES" as node I has it
-view_of() {
-	vs_ctl "$1" node show 2>/dev/null | awk '
-		$1 == "view" { id = $2; pri = $3 }
-		$1 == "nodes" { $1 = ""; print id, pri ":" $0 }'
-}
-
-# sorted NODES...: the node ids, sorted, on one line
-sorted() {
-	echo "$@" | tr ' ' '\n' | grep . | sort -n | tr '\n' ' ' | sed 's/ $//'
-}
-
-# agree PRIMARY NODES I...: nodes I... hold the same view (same id, same
-# nodes in the same rank order), whose nodes are NODES in any order, with
-# that primary flag.  The order joiners get depends on when each is heard.
-agree() {
-	_pri=$1
-	_want=$(sorted $2)
-	shift 2
-	_first=""
-	for _i in "$@"; do
-		_v=$(view_of "$_i")
-		[ -n "$_v" ] || return 1
-		case "$_v" in *" $_pri: "*) ;; *) return 1 ;; esac
-		[ "$(sorted "${_v#*: }")" = "$_want" ] || return 1
-		if [ -z "$_first" ]; then
-			_first=$_v
-		elif [ "$_v" != "$_first" ]; then
-			return 1
-		fi
-	done
-}
-
-report() {
-	for _i in "$@"; do
-		echo "# n$_i: $(view_of "$_i")"
-	done
-}
-
-# split I...: move nodes I... to a second bridge (a partition)
-split() {
-	$VS_IP -n $VS_HUB link add vsbr1 type bridge 2>/dev/null
-	$VS_IP -n $VS_HUB link set vsbr1 type bridge stp_state 0 forward_delay 0
-	$VS_IP -n $VS_HUB link set vsbr1 up
-	for _i in "$@"; do
-		$VS_IP -n $VS_HUB link set "p$_i" master vsbr1
-	done
-}
-
-unsplit() {
-	for _i in "$@"; do
-		$VS_IP -n $VS_HUB link set "p$_i" master $VS_BR
-	done
-}
-
 view_id_of() {
-	view_of "$1" | cut -d' ' -f1
+	vs_view_of "$1" | cut -d' ' -f1
 }
 
 echo "TAP version 13"
@@ -84,10 +29,10 @@ trap vs_teardown EXIT
 
 # --- three nodes --------------------------------------------------------------
 vs_cluster_create 3 || nok "cluster of 3 created"
-if vs_wait_until 30 agree primary "1 2 3" 1 2 3; then
+if vs_wait_until 30 vs_agree primary "1 2 3" 1 2 3; then
 	ok "3 nodes: one primary view 1 2 3"
 else
-	report 1 2 3
+	vs_view_report 1 2 3
 	nok "3 nodes: one primary view 1 2 3"
 fi
 check "coordinator is node 1" sh -c \
@@ -96,38 +41,38 @@ check "coordinator is node 1" sh -c \
 # loss, duplication and reordering on every link: the view still settles
 for i in 1 2 3; do vs_netem $i loss 30% duplicate 10% delay 5ms 5ms; done
 vs_node_kill 3
-if vs_wait_until 60 agree primary "1 2" 1 2; then
+if vs_wait_until 60 vs_agree primary "1 2" 1 2; then
 	ok "30% loss, duplicates, reordering: crash of 3 agreed"
 else
-	report 1 2
+	vs_view_report 1 2
 	nok "30% loss, duplicates, reordering: crash of 3 agreed"
 fi
 vs_node_create 3 && vs_node_config 3 &&
 	for j in 1 2; do vs_node_peer_add 3 $j; done
 vs_netem 3 loss 30% duplicate 10% delay 5ms 5ms
-if vs_wait_until 60 agree primary "1 2 3" 1 2 3; then
+if vs_wait_until 60 vs_agree primary "1 2 3" 1 2 3; then
 	ok "30% loss: restarted 3 joined again"
 else
-	report 1 2 3
+	vs_view_report 1 2 3
 	nok "30% loss: restarted 3 joined again"
 fi
 vs_teardown
 
 # --- five nodes: crashes, partition, restart ------------------------------------
 vs_cluster_create 5 || nok "cluster of 5 created"
-if vs_wait_until 30 agree primary "1 2 3 4 5" 1 2 3 4 5; then
+if vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5; then
 	ok "5 nodes: one primary view"
 else
-	report 1 2 3 4 5
+	vs_view_report 1 2 3 4 5
 	nok "5 nodes: one primary view"
 fi
 
 old=$(view_id_of 2)
 vs_node_kill 3
-if vs_wait_until 30 agree primary "1 2 4 5" 1 2 4 5; then
+if vs_wait_until 30 vs_agree primary "1 2 4 5" 1 2 4 5; then
 	ok "member 3 crashed: view 1 2 4 5"
 else
-	report 1 2 4 5
+	vs_view_report 1 2 4 5
 	nok "member 3 crashed: view 1 2 4 5"
 fi
 new=$(view_id_of 2)
@@ -136,68 +81,68 @@ check "view id grew after the crash" [ "$(printf '%d' "$new")" -gt "$(printf '%d
 # node 3 comes back with the same id: it joins at the end of the view
 vs_node_create 3 && vs_node_config 3 &&
 	for j in 1 2 4 5; do vs_node_peer_add 3 $j; done
-if vs_wait_until 30 agree primary "1 2 3 4 5" 1 2 3 4 5; then
+if vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5; then
 	ok "node 3 restarted: back in the view"
 else
-	report 1 2 3 4 5
+	vs_view_report 1 2 3 4 5
 	nok "node 3 restarted: back in the view"
 fi
 check "a restarted node joins last, the oldest stays first" \
-	[ "$(view_of 2 | cut -d: -f2)" = " 1 2 4 5 3" ]
+	[ "$(vs_view_of 2 | cut -d: -f2)" = " 1 2 4 5 3" ]
 
 vs_node_kill 1
-if vs_wait_until 30 agree primary "2 4 5 3" 2 3 4 5; then
+if vs_wait_until 30 vs_agree primary "2 4 5 3" 2 3 4 5; then
 	ok "coordinator 1 crashed: view of the others"
 else
-	report 2 3 4 5
+	vs_view_report 2 3 4 5
 	nok "coordinator 1 crashed: view of the others"
 fi
 check "ranks kept after the coordinator crash" \
-	[ "$(view_of 3 | cut -d: -f2)" = " 2 4 5 3" ]
+	[ "$(vs_view_of 3 | cut -d: -f2)" = " 2 4 5 3" ]
 check "node 2 coordinates" sh -c \
 	"$VS_IP netns exec n4 $VS_CTL node show | grep -q 'coordinator 2 '"
 
 # partition {2,4} | {5,3}: neither side holds a majority of 4
-split 5 3
-if vs_wait_until 30 agree non-primary "2 4" 2 4 &&
-   vs_wait_until 30 agree non-primary "3 5" 3 5; then
+vs_split 5 3
+if vs_wait_until 30 vs_agree non-primary "2 4" 2 4 &&
+   vs_wait_until 30 vs_agree non-primary "3 5" 3 5; then
 	ok "2|2 partition: both sides non-primary"
 else
-	report 2 3 4 5
+	vs_view_report 2 3 4 5
 	nok "2|2 partition: both sides non-primary"
 fi
-unsplit 5 3
-if vs_wait_until 30 agree primary "2 3 4 5" 2 3 4 5; then
+vs_unsplit 5 3
+if vs_wait_until 30 vs_agree primary "2 3 4 5" 2 3 4 5; then
 	ok "healed: one primary view again"
 else
-	report 2 3 4 5
+	vs_view_report 2 3 4 5
 	nok "healed: one primary view again"
 fi
 
 # partition 3|1 after node 1 is back: {2,4,3} keep primary, {5} does not
 vs_node_create 1 && vs_node_config 1 &&
 	for j in 2 3 4 5; do vs_node_peer_add 1 $j; done
-if vs_wait_until 30 agree primary "1 2 3 4 5" 1 2 3 4 5; then
+if vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5; then
 	ok "node 1 restarted: joined, node 2 stays coordinator"
 else
-	report 1 2 3 4 5
+	vs_view_report 1 2 3 4 5
 	nok "node 1 restarted: joined, node 2 stays coordinator"
 fi
 check "old coordinator rejoins last" \
-	[ "$(view_of 4 | awk '{print $NF}')" = 1 ]
-split 5 1
-if vs_wait_until 30 agree primary "2 4 3" 2 3 4 &&
-   vs_wait_until 30 agree non-primary "1 5" 1 5; then
+	[ "$(vs_view_of 4 | awk '{print $NF}')" = 1 ]
+vs_split 5 1
+if vs_wait_until 30 vs_agree primary "2 4 3" 2 3 4 &&
+   vs_wait_until 30 vs_agree non-primary "1 5" 1 5; then
 	ok "3|2 partition: majority primary, minority not"
 else
-	report 1 2 3 4 5
+	vs_view_report 1 2 3 4 5
 	nok "3|2 partition: majority primary, minority not"
 fi
-unsplit 5 1
-if vs_wait_until 30 agree primary "1 2 3 4 5" 1 2 3 4 5; then
+vs_unsplit 5 1
+if vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5; then
 	ok "3|2 healed: minority back in the primary view"
 else
-	report 1 2 3 4 5
+	vs_view_report 1 2 3 4 5
 	nok "3|2 healed: minority back in the primary view"
 fi
 

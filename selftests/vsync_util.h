@@ -2,7 +2,8 @@
 /*
  * Small helpers shared by the af_vsync selftests: family discovery, raw
  * socket wrappers around sendmsg/recvmsg with the SOL_VSYNC cmsgs, the
- * payload checksum used in the event logs read by vsync_check.
+ * payload checksum and the lines of the event logs read by vsync_check
+ * (their format is described at the top of vsync_check.c).
  *
  * Header-only; every function is static so each test links what it uses.
  */
@@ -167,6 +168,106 @@ static inline ssize_t vsync_recv_item(int fd, void *buf, size_t len, int flags,
 	}
 	errno = saved;
 	return it->ret;
+}
+
+/*
+ * What is wrong with a view item that recvmsg() returned into buf (r
+ * bytes), or NULL.  me: the reader's member id, which my_rank must point
+ * at.
+ */
+static inline const char *vsync_view_bad(const struct vsync_item *it,
+					 const void *buf,
+					 struct vsync_member_id me)
+{
+	const struct vsync_view *v = buf;
+
+	if (!(it->msg_flags & MSG_OOB))
+		return "view without MSG_OOB";
+	if (it->ret < (ssize_t)sizeof(*v) ||
+	    (size_t)it->ret != sizeof(*v) + v->n_members * sizeof(v->members[0]))
+		return "view size does not match its member count";
+	if (v->my_rank >= v->n_members ||
+	    v->members[v->my_rank].node != me.node ||
+	    v->members[v->my_rank].port != me.port)
+		return "my_rank does not point at the reader";
+	if (it->info.view_id != v->view_id)
+		return "view id of the cmsg and of the view differ";
+	return NULL;
+}
+
+/*
+ * Event log lines.  Each is one fprintf() ending in a newline, so that a
+ * log opened with vsync_log_open() gets it in one write().
+ */
+
+/*
+ * A log file, line-buffered with room for the longest line: every line is
+ * one write(), so a member killed at any point leaves whole lines.
+ */
+static inline FILE *vsync_log_open(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f && setvbuf(f, NULL, _IOLBF, 1 << 16)) {
+		fclose(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return f;
+}
+
+/* M: the membership of fd starts; *me gets its member id. */
+static inline int vsync_log_member(FILE *f, int fd, const char *group,
+				   struct vsync_member_id *me)
+{
+	struct sockaddr_vsync sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len))
+		return -1;
+	me->node = sa.svs_node;
+	me->port = sa.svs_port;
+	fprintf(f, "M %s %u:%u\n", group, sa.svs_node, sa.svs_port);
+	return 0;
+}
+
+/* V: a view item (checked with vsync_view_bad() first) */
+static inline void vsync_log_view(FILE *f, const struct vsync_item *it,
+				  const void *buf)
+{
+	const struct vsync_view *v = buf;
+	/* 1024 members of up to 22 characters, and the rest */
+	char line[VSYNC_MEMBERS_MAX * 22 + 128];
+	size_t n;
+	uint32_t i;
+
+	n = snprintf(line, sizeof(line), "V %llu %llu ",
+		     (unsigned long long)it->info.view_id,
+		     (unsigned long long)it->info.global_seq);
+	for (i = 0; i < v->n_members && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%u:%u", i ? "," : "",
+			      v->members[i].node, v->members[i].port);
+	fprintf(f, "%s%s\n", line,
+		(v->flags & VSYNC_VIEW_PRIMARY) ? "" : " np");
+}
+
+/* D: a data item of r bytes */
+static inline void vsync_log_data(FILE *f, const struct vsync_item *it,
+				  const void *buf)
+{
+	fprintf(f, "D %llu %u:%u %llu %llu %u %zd %08x\n",
+		(unsigned long long)it->info.view_id, it->info.sender.node,
+		it->info.sender.port, (unsigned long long)it->info.sender_seq,
+		(unsigned long long)it->info.global_seq, it->info.order,
+		it->ret, vsync_cksum(buf, it->ret));
+}
+
+/* S: the seq-th send of this membership returned, class order */
+static inline void vsync_log_send(FILE *f, uint64_t seq, int order,
+				  const void *buf, size_t len)
+{
+	fprintf(f, "S %llu %d %zu %08x\n", (unsigned long long)seq, order,
+		len, vsync_cksum(buf, len));
 }
 
 #endif /* VSYNC_SELFTEST_UTIL_H */

@@ -1,0 +1,541 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Groups across nodes: members (vsync_member, one process each) on several
+# netns nodes send a steady stream in mixed ordering classes while nodes
+# lose, duplicate and reorder packets, crash, restart, or are cut off by a
+# partition.  Each scenario logs every member's events into a directory of
+# its own and runs vsync_check on it; a scenario passes when the checker
+# says OK and every member that should finish exited 0 (a member cut off on
+# the minority side of a partition: 3, after its non-primary view).  Output
+# is KTAP, with the checker's verdict line per scenario as a diagnostic.
+#
+#   a  3 nodes, one member each, steady traffic
+#   b  5 nodes, two members on some of them
+#   c  10% loss on every link
+#   d  30% loss, 10% duplicates, reordering on every link
+#   e  crash of a node that does not coordinate, mid-stream
+#   f  crash of the coordinator (node 1), mid-stream
+#   g  crash during a view change: a second node dies right after the first
+#   h  partition 3|2: the minority gets a non-primary view and exits 3, the
+#      majority goes on; healed, new members join on the healed nodes
+#   i  short-lived members join and leave during the stream
+#   j  a node restarts with the same node id and a new member joins there
+#
+# usage: vsync_groups.sh [-1] [SCENARIO...]
+#   -1         one-node variant: every member in node 1; node crashes kill
+#              that node's members only, partitions are skipped, and the
+#              checker runs with -1.  It checks the members, the checker
+#              and this script on a kernel whose groups are per node.
+#   SCENARIO   letters of the scenarios to run (default: all)
+#
+# Every wait is bounded and nothing asserts how long anything took.
+# Environment: VS_BIN (vsync_member, vsync_check, vsyncctl; default: this
+# script's directory), VS_* of vsync_cluster_lib.sh, VSYNC_GROUPS_BUDGET
+# (seconds the whole run may take before the remaining scenarios are
+# reported as not run; default 330).
+# shellcheck disable=SC3043 # local: busybox ash, dash and bash have it
+
+VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
+# shellcheck source=vsync_cluster_lib.sh
+. "$VS_BIN/vsync_cluster_lib.sh"
+
+MEMBER=$VS_BIN/vsync_member
+CHECK=$VS_BIN/vsync_check
+BUDGET=${VSYNC_GROUPS_BUDGET:-330}
+
+# The stream: NMSG messages a member, IVL us apart, sizes around SIZE, in
+# every class.  Bounds, in seconds: a member's own deadline, then waits
+# for a node view, a member view, member exits.
+NMSG=60
+IVL=20000
+SIZE=200
+CLASSES=fifo,total,safe,causal,default
+DEADLINE=150
+T_NODES=30
+T_VIEW=20
+T_EXIT=60
+
+ONE=0
+while getopts 1 o; do
+	case $o in
+	1) ONE=1 ;;
+	*) echo "usage: $0 [-1] [SCENARIO...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+SCENS=${*:-a b c d e f g h i j}
+CHECK_OPT=""
+[ $ONE = 1 ] && CHECK_OPT=-1
+
+for base in "$TMPDIR" /tmp /dev/shm /run .; do
+	[ -n "$base" ] && [ -d "$base" ] && [ -w "$base" ] && break
+done
+tmp=$(mktemp -d "$base/vsync_groups.XXXXXX") || exit 1
+cleanup() {
+	vs_teardown
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+t_start=$(date +%s)
+n=0
+failed=0
+
+# --- members ------------------------------------------------------------------
+# MEMBERS holds one NAME:NODE:PID:EXPECT entry per member of the scenario;
+# EXPECT is the exit status it must end with (0, or 3 for a minority
+# member), "kill" once its node crashed, "reaped" once it was waited for.
+# Logs are $dir/NAME.log.
+
+MEMBERS=""
+dir=""
+group=""
+why=""
+
+# member NAME NODE EXPECT ARGS...: start vsync_member NAME on node NODE
+member() {
+	local name node pid want where
+	name=$1
+	node=$2
+	want=$3
+	where=$2
+	[ $ONE = 1 ] && where=1
+	shift 3
+	vs_spawn "$where" "$name" "$MEMBER" -g "$group" -o "$dir/$name.log" \
+		-d $DEADLINE "$@"
+	eval "pid=\$vs_pid_$name"
+	MEMBERS="$MEMBERS $name:$node:$pid:$want"
+}
+
+# steady NAME NODE [ARGS...]: a member of the steady stream, left with the
+# scenario's stop file
+steady() {
+	local name node
+	name=$1
+	node=$2
+	shift 2
+	member "$name" "$node" 0 -n $NMSG -i $IVL -s $SIZE -m $CLASSES \
+		-x "$dir/stop" "$@"
+}
+
+# field ENTRY N: field N of a MEMBERS entry
+field() {
+	echo "$1" | cut -d: -f"$2"
+}
+
+# expect NAME WHAT: NAME must now end with WHAT
+expect() {
+	local e l
+	l=""
+	for e in $MEMBERS; do
+		case "$e" in
+		"$1":*) e=$(echo "$e" | cut -d: -f1-3):$2 ;;
+		esac
+		l="$l $e"
+	done
+	MEMBERS=$l
+}
+
+pid_of() {
+	local e
+	for e in $MEMBERS; do
+		case "$e" in "$1":*) field "$e" 3; return ;; esac
+	done
+}
+
+# alive PID: the process runs (a zombie does not)
+alive() {
+	local s
+	s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" != Z ]
+}
+
+# view_size NAME: the member count of the last view in NAME's log (0:
+# none yet, or no log yet)
+view_size() {
+	local c
+	c=$(awk '$1 == "V" { n = split($4, m, ",") } END { print n + 0 }' \
+		"$dir/$1.log" 2>/dev/null)
+	echo "${c:-0}"
+}
+
+# in_view K NAME...: the last view of each NAME has K members
+in_view() {
+	local k m
+	k=$1
+	shift
+	for m in "$@"; do
+		[ "$(view_size "$m")" = "$k" ] || return 1
+	done
+}
+
+joined() {	# joined NAME: NAME read its first view
+	[ "$(view_size "$1")" -gt 0 ]
+}
+
+# delivered K NAME...: each NAME delivered K messages or more
+delivered() {
+	local c k m
+	k=$1
+	shift
+	for m in "$@"; do
+		c=$(grep -c '^D ' "$dir/$m.log" 2>/dev/null)
+		[ "${c:-0}" -ge "$k" ] || return 1
+	done
+}
+
+exited() {	# exited NAME...: none of them runs
+	local m
+	for m in "$@"; do
+		! alive "$(pid_of "$m")" || return 1
+	done
+}
+
+# wait_view K NAME...: bounded wait until every NAME is in a view of K
+wait_view() {
+	local m
+	vs_wait_until $T_VIEW in_view "$@" && return 0
+	why="no view of $1 members; last views:"
+	shift
+	for m in "$@"; do
+		why="$why $m:$(view_size "$m")"
+	done
+	return 1
+}
+
+# wait_traffic NAME...: bounded wait until the stream flows (mid-stream)
+wait_traffic() {
+	vs_wait_until $T_VIEW delivered 10 "$@" && return 0
+	why="no traffic at $*"
+	return 1
+}
+
+# reap NAME...: wait (bounded) for NAME... to exit; each must end as its
+# entry says.  Stragglers are killed.
+reap() {
+	local e m pid rc want
+	vs_wait_until $T_EXIT exited "$@"
+	for m in "$@"; do
+		for e in $MEMBERS; do
+			case "$e" in "$m":*) ;; *) continue ;; esac
+			pid=$(field "$e" 3)
+			want=$(field "$e" 4)
+			[ "$want" = kill ] && continue
+			if alive "$pid"; then
+				kill -KILL "$pid" 2>/dev/null
+				wait "$pid" 2>/dev/null
+				rc=timeout
+			else
+				wait "$pid"
+				rc=$?
+			fi
+			if [ "$rc" != "$want" ]; then
+				why="${why:+$why; }$m exit $rc, wanted $want"
+			fi
+			expect "$m" reaped
+		done
+	done
+	[ -z "$why" ]
+}
+
+# all_members: the names of the members still expected to end
+all_members() {
+	local e
+	for e in $MEMBERS; do
+		case "$(field "$e" 4)" in kill|reaped) ;; *) field "$e" 1 ;; esac
+	done
+}
+
+# finish: stop the steady stream, wait for every member, check the logs
+finish() {
+	local out rc
+	: > "$dir/stop"
+	# shellcheck disable=SC2046 # one name a word
+	reap $(all_members)
+	out=$("$CHECK" $CHECK_OPT "$dir" 2>&1)
+	rc=$?
+	echo "$out" | sed "s/^/# $scen: /"
+	[ $rc = 0 ] && [ -z "$why" ] && return 0
+	[ $rc = 0 ] || why="${why:+$why; }vsync_check exit $rc"
+	# the logs die with the VM: show the lines around a violation
+	echo "$out" | sed -n 's/.* at \([^ ]*\):\([0-9]*\)$/\1 \2/p' |
+		while read -r f l; do
+			sed -n "$((l > 5 ? l - 5 : 1)),$((l + 2))p" "$f" |
+				sed "s|^|# $scen: ${f##*/}: |"
+		done
+	return 1
+}
+
+# --- nodes ---------------------------------------------------------------------
+
+# cluster N: nodes 1..N (only node 1 with -1), their node view settled
+cluster() {
+	local nodes
+	[ $ONE = 1 ] && set -- 1
+	vs_cluster_create "$1" || { why="cluster of $1 not created"; return 1; }
+	nodes=$(seq 1 "$1" | tr '\n' ' ')
+	# shellcheck disable=SC2086 # one node a word
+	settle "$nodes" $nodes
+}
+
+# settle "NODES" I...: nodes I... agree on one primary view of NODES
+settle() {
+	[ $ONE = 1 ] && return 0
+	vs_wait_until $T_NODES vs_agree primary "$@" && return 0
+	shift
+	vs_view_report "$@"
+	why="node view of $* did not settle"
+	return 1
+}
+
+# crash I: node I dies with its members (with -1: its members die)
+crash() {
+	local e
+	for e in $MEMBERS; do
+		[ "$(field "$e" 2)" = "$1" ] || continue
+		if [ $ONE = 1 ]; then
+			kill -KILL "$(field "$e" 3)" 2>/dev/null
+			wait "$(field "$e" 3)" 2>/dev/null
+		fi
+		expect "$(field "$e" 1)" kill
+	done
+	[ $ONE = 1 ] || vs_node_kill "$1"
+}
+
+# restart I "PEERS": node I comes back with the same id and its peers
+restart() {
+	local j
+	[ $ONE = 1 ] && return 0
+	vs_node_create "$1" && vs_node_config "$1" || return 1
+	for j in $2; do
+		vs_node_peer_add "$1" "$j" || return 1
+	done
+}
+
+# netem_all N ARGS...: netem ARGS on the egress of nodes 1..N
+netem_all() {
+	local k n
+	n=$1
+	shift
+	[ $ONE = 1 ] && n=1
+	for k in $(seq 1 "$n"); do
+		vs_netem_out "$k" "$@" || { why="netem $* refused"; return 1; }
+	done
+}
+
+# --- scenarios -----------------------------------------------------------------
+
+scen_a() {	# 3 nodes, one member each
+	cluster 3 || return 1
+	steady a1 1
+	steady a2 2
+	steady a3 3
+	wait_view 3 a1 a2 a3 && finish
+}
+
+scen_b() {	# 5 nodes, 7 members
+	cluster 5 || return 1
+	steady b1 1
+	steady b2 2
+	steady b3 2
+	steady b4 3
+	steady b5 4
+	steady b6 4
+	steady b7 5
+	wait_view 7 b1 b2 b3 b4 b5 b6 b7 && finish
+}
+
+scen_c() {	# 10% loss
+	cluster 3 || return 1
+	netem_all 3 loss 10% || return 1
+	steady c1 1
+	steady c2 2
+	steady c3 3
+	steady c4 3
+	wait_view 4 c1 c2 c3 c4 && finish
+}
+
+scen_d() {	# 30% loss, duplicates, reordering
+	cluster 3 || return 1
+	netem_all 3 loss 30% duplicate 10% delay 5ms reorder 25% || return 1
+	steady d1 1
+	steady d2 2
+	steady d3 3
+	wait_view 3 d1 d2 d3 && finish
+}
+
+scen_e() {	# crash of node 3 (two members) mid-stream
+	cluster 3 || return 1
+	steady e1 1
+	steady e2 2
+	steady e3 3
+	steady e4 3
+	wait_view 4 e1 e2 e3 e4 && wait_traffic e1 e2 || return 1
+	crash 3
+	settle "1 2" 1 2 && wait_view 2 e1 e2 && finish
+}
+
+scen_f() {	# crash of the coordinator mid-stream
+	cluster 3 || return 1
+	steady f1 1
+	steady f2 2
+	steady f3 3
+	wait_view 3 f1 f2 f3 && wait_traffic f2 f3 || return 1
+	crash 1
+	settle "2 3" 2 3 && wait_view 2 f2 f3 && finish
+}
+
+scen_g() {	# crash during the view change that a crash started
+	cluster 5 || return 1
+	steady g1 1
+	steady g2 2
+	steady g3 3
+	steady g4 4
+	steady g5 5
+	wait_view 5 g1 g2 g3 g4 g5 && wait_traffic g1 g2 g5 || return 1
+	crash 3
+	vs_nap
+	crash 4
+	settle "1 2 5" 1 2 5 && wait_view 3 g1 g2 g5 && finish
+}
+
+scen_h() {	# partition 3|2, heal, rejoin
+	cluster 5 || return 1
+	steady h1 1 -n $((NMSG * 3))
+	steady h2 2 -n $((NMSG * 3))
+	steady h3 3 -n $((NMSG * 3))
+	member h4 4 3 -n $NMSG -i $IVL -s $SIZE -m $CLASSES -x "$dir/stop"
+	member h5 4 3 -n $NMSG -i $IVL -s $SIZE -m $CLASSES -x "$dir/stop"
+	member h6 5 3 -n $NMSG -i $IVL -s $SIZE -m $CLASSES -x "$dir/stop"
+	wait_view 6 h1 h2 h3 h4 h5 h6 && wait_traffic h1 h4 h6 || return 1
+	vs_split 4 5
+	# the minority reads its non-primary view, then the end: exit 3
+	reap h4 h5 h6 || return 1
+	settle "1 2 3" 1 2 3 && wait_view 3 h1 h2 h3 || return 1
+	vs_unsplit 4 5
+	settle "1 2 3 4 5" 1 2 3 4 5 || return 1
+	steady h7 4 -r
+	steady h8 5 -r
+	wait_view 5 h1 h2 h3 h7 h8 && finish
+}
+
+scen_i() {	# short-lived members come and go during the stream
+	local r
+	cluster 3 || return 1
+	steady i1 1 -n $((NMSG * 2))
+	steady i2 2 -n $((NMSG * 2))
+	steady i3 3 -n $((NMSG * 2))
+	wait_view 3 i1 i2 i3 && wait_traffic i1 || return 1
+	for r in 1 2 3; do
+		# one leaves after its sends, one when told to
+		member "i${r}a" $((r % 3 + 1)) 0 -n 5 -i 10000 -s 100 -m $CLASSES
+		member "i${r}b" $(((r + 1) % 3 + 1)) 0 -n 3 -s 50 -m total \
+			-x "$dir/stop$r"
+		vs_wait_until $T_VIEW joined "i${r}b" ||
+			{ why="i${r}b never joined"; return 1; }
+		: > "$dir/stop$r"
+		reap "i${r}a" "i${r}b" || return 1
+	done
+	finish
+}
+
+scen_j() {	# node 3 restarts with the same id; a member joins there
+	cluster 3 || return 1
+	steady j1 1
+	steady j2 2
+	steady j3 3
+	wait_view 3 j1 j2 j3 && wait_traffic j1 j2 || return 1
+	crash 3
+	settle "1 2" 1 2 && wait_view 2 j1 j2 || return 1
+	restart 3 "1 2" || { why="node 3 not restarted"; return 1; }
+	settle "1 2 3" 1 2 3 || return 1
+	steady j4 3 -r
+	wait_view 3 j1 j2 j4 && finish
+}
+
+desc_of() {
+	case $1 in
+	a) echo a_3_nodes_steady ;;
+	b) echo b_5_nodes_7_members ;;
+	c) echo c_loss_10 ;;
+	d) echo d_loss_30_dup_reorder ;;
+	e) echo e_crash_member_node ;;
+	f) echo f_crash_coordinator ;;
+	g) echo g_crash_during_view_change ;;
+	h) echo h_partition_3_2_heal_rejoin ;;
+	i) echo i_join_leave_under_traffic ;;
+	j) echo j_node_restart_same_id ;;
+	*) echo "${1}_unknown" ;;
+	esac
+}
+
+# run SCEN: one scenario, one KTAP line
+run() {
+	local desc t0
+	scen=$1
+	desc=$(desc_of "$scen")
+	n=$((n + 1))
+	case $scen in
+	[a-j]) ;;
+	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
+	esac
+	if [ $ONE = 1 ] && [ "$scen" = h ]; then
+		echo "ok $n $desc # SKIP one node: no partition"
+		return
+	fi
+	if [ $(($(date +%s) - t_start)) -ge "$BUDGET" ]; then
+		echo "# $scen: not run, the ${BUDGET}s budget is spent"
+		echo "not ok $n $desc"
+		failed=$((failed + 1))
+		return
+	fi
+	t0=$(date +%s)
+	dir=$tmp/$scen
+	group=vsync-groups-$scen-$$
+	MEMBERS=""
+	why=""
+	mkdir -p "$dir"
+	if "scen_$scen" && [ -z "$why" ]; then
+		echo "# $scen: $(($(date +%s) - t0))s"
+		echo "ok $n $desc"
+	else
+		echo "# $scen: ${why:-failed}"
+		for m in $(echo "$MEMBERS" | tr ' ' '\n' | cut -d: -f1); do
+			sed "s/^/# $scen: $m: /" "/tmp/vs_$m.out" 2>/dev/null | tail -n 3
+		done
+		echo "not ok $n $desc"
+		failed=$((failed + 1))
+	fi
+	vs_teardown
+	for m in $(echo "$MEMBERS" | tr ' ' '\n' | cut -d: -f1); do
+		rm -f "/tmp/vs_$m.out"
+	done
+}
+
+echo "TAP version 13"
+# shellcheck disable=SC2086 # one scenario a word
+set -- $SCENS
+echo "1..$(($# + 1))"
+if [ ! -x "$MEMBER" ] || [ ! -x "$CHECK" ] || [ ! -d /sys/module/af_vsync ]; then
+	for s in "$@" dmesg; do
+		n=$((n + 1))
+		echo "ok $n $s # SKIP no vsync_member, vsync_check or af_vsync"
+	done
+	exit 0
+fi
+dmesg_start=$(dmesg | wc -l)
+for s in "$@"; do
+	run "$s"
+done
+n=$((n + 1))
+bad=$(dmesg | tail -n +$((dmesg_start + 1)) | grep -E 'WARNING:|BUG:|Oops|refcount_t:')
+if [ -n "$bad" ]; then
+	echo "$bad" | sed 's/^/# /'
+	echo "not ok $n kernel_log_clean"
+	failed=$((failed + 1))
+else
+	echo "ok $n kernel_log_clean"
+fi
+echo "# $((n - failed)) passed, $failed failed"
+[ $failed = 0 ]

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync_member: one member of an af_vsync group as a program of its own,
+ * for tests that put members on several nodes (each run in a node's netns,
+ * vsync_cluster_lib.sh's vs_spawn) and check their logs with vsync_check.
+ *
+ *   vsync_member -g GROUP -o LOG [-n COUNT] [-i USEC] [-s SIZE]
+ *                [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r]
+ *
+ *   -g GROUP     the group to join
+ *   -o LOG       the event log (format at the top of vsync_check.c); each
+ *                line is written whole as it happens, so that a member
+ *                killed at any point leaves a log vsync_check accepts
+ *   -n COUNT     messages to send (default 100)
+ *   -i USEC      at least this long between two sends (default 0)
+ *   -s SIZE      payload bytes, varied from SIZE / 2 to 3 * SIZE / 2, and
+ *                now and then empty (default 64)
+ *   -m CLASSES   ordering classes used in turn, each message with a
+ *                VSYNC_CMSG_ORDER cmsg: fifo, causal, total, safe, or
+ *                default (no cmsg: the socket's VSYNC_ORDER); default
+ *                "default"
+ *   -x STOPFILE  after COUNT sends, read on until STOPFILE exists, then
+ *                leave; without -x, leave after COUNT sends
+ *   -d SECS      give up after SECS seconds (exit 4)
+ *   -r           when the join fails with ENETDOWN (this node is not in a
+ *                primary partition), try again every 100 ms
+ *
+ * The member joins, waits for its first view, then sends while it reads:
+ * every item is read as soon as it comes (poll), and sends use MSG_DONTWAIT
+ * and wait for POLLOUT after EAGAIN, so that back-pressure from any member
+ * never stops this one from reading.  Leaving is VSYNC_LEAVE (L), then
+ * reading to the end of the stream (X).
+ *
+ * A view without VSYNC_VIEW_PRIMARY puts the member out of the group (the
+ * minority side of a partition): it is logged with "np", the rest of the
+ * stream is read to its end, a send must then fail with ENETDOWN, and the
+ * member exits 3.
+ *
+ * Each payload of at least sizeof(struct hdr) bytes starts with a header
+ * and is filled with a pattern of its sender_seq; every reader checks both,
+ * so a damaged or misnumbered message is seen where it is read, not only
+ * by vsync_check afterwards.
+ *
+ * Exit status:
+ *   0  sent COUNT messages, left, read to the end of the stream
+ *   1  usage, or no setup (log file, module not loaded, socket, join
+ *      failing with an errno other than ENETDOWN)
+ *   2  the socket broke its contract: an unexpected errno, item or
+ *      payload, an end of stream without a leave (stderr says which)
+ *   3  a non-primary view came; the stream ended and send failed with
+ *      ENETDOWN, as documented
+ *   4  the deadline (-d) passed
+ *   5  the join failed with ENETDOWN, and no -r
+ * stdout gets one line at the end: what was sent, read and why it ended.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vsync_util.h"
+#include "kselftest.h"		/* __printf, __noreturn, ARRAY_SIZE */
+
+#define EXIT_SETUP	1
+#define EXIT_BROKEN	2
+#define EXIT_NONPRIMARY	3
+#define EXIT_DEADLINE	4
+#define EXIT_NETDOWN	5
+
+#define MAGIC		0x56534d42u	/* "VSMB" */
+#define MAX_CLASSES	16
+#define STOP_POLL_MS	100		/* how often the stop file is looked at */
+#define JOIN_RETRY_US	100000
+
+struct hdr {
+	uint32_t magic;
+	uint32_t len;		/* the whole payload */
+	uint64_t seq;		/* the sender_seq it must arrive with */
+};
+
+static struct {
+	const char *group, *log_path, *stop;
+	unsigned long count, interval_us, size;
+	int classes[MAX_CLASSES];	/* 0: no cmsg */
+	int nclasses;
+	unsigned int deadline;
+	int retry;
+} opt = { .count = 100, .size = 64, .nclasses = 1 };
+
+static struct {
+	FILE *log;
+	int fd;
+	int dflt;			/* the socket's VSYNC_ORDER */
+	struct vsync_member_id me;
+	uint64_t sent, delivered, views;
+	int have_view, np, left;
+} st = { .fd = -1 };
+
+static void vsay(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "vsync_member[%d] %s: ", getpid(), opt.group);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void say(const char *fmt, ...) __printf(1, 2);
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+static __noreturn void finish(int code, const char *why)
+{
+	printf("vsync_member %s %u:%u: sent %llu, delivered %llu, views %llu: %s\n",
+	       opt.group, st.me.node, st.me.port, (unsigned long long)st.sent,
+	       (unsigned long long)st.delivered, (unsigned long long)st.views,
+	       why);
+	if (st.log && fclose(st.log)) {
+		say("log: %s", strerror(errno));
+		code = code ? code : EXIT_SETUP;
+	}
+	exit(code);
+}
+
+/* the socket did what it must not: say what, and stop */
+static __noreturn void broken(const char *fmt, ...) __printf(1, 2);
+static __noreturn void broken(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+	finish(EXIT_BROKEN, "broken");
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "vsync_member: deadline passed\n";
+
+	(void)sig;
+	/* only async-signal-safe calls; the log holds whole lines already */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_DEADLINE);
+	_exit(EXIT_DEADLINE);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sizes around opt.size, an empty message now and then: both edges count. */
+static size_t payload_len(uint64_t seq)
+{
+	size_t len;
+
+	if (!opt.size || seq % 23 == 0)
+		return 0;
+	len = opt.size / 2 + (seq * 7919) % (opt.size + 1);
+	return len > VSYNC_MSG_MAX ? VSYNC_MSG_MAX : len;
+}
+
+static unsigned char fill_byte(uint64_t seq, size_t i)
+{
+	return (unsigned char)(seq * 31 + i * 7);
+}
+
+static size_t make_payload(unsigned char *buf, uint64_t seq)
+{
+	size_t len = payload_len(seq), i;
+	struct hdr h = { .magic = MAGIC, .len = (uint32_t)len, .seq = seq };
+
+	if (len < sizeof(h)) {
+		memset(buf, 0xa5, len);
+		return len;
+	}
+	memcpy(buf, &h, sizeof(h));
+	for (i = sizeof(h); i < len; i++)
+		buf[i] = fill_byte(seq, i);
+	return len;
+}
+
+static void check_payload(const struct vsync_item *it, const unsigned char *buf)
+{
+	size_t len = it->ret, i;
+	struct hdr h;
+
+	if (len < sizeof(h))
+		return;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != MAGIC)
+		return;		/* not ours: another program's message */
+	if (h.len != len || h.seq != it->info.sender_seq)
+		broken("message %u:%u#%llu of %zu bytes says #%llu of %u bytes",
+		       it->info.sender.node, it->info.sender.port,
+		       (unsigned long long)it->info.sender_seq, len,
+		       (unsigned long long)h.seq, h.len);
+	for (i = sizeof(h); i < len; i++)
+		if (buf[i] != fill_byte(h.seq, i))
+			broken("message %u:%u#%llu damaged at byte %zu",
+			       it->info.sender.node, it->info.sender.port,
+			       (unsigned long long)h.seq, i);
+}
+
+/*
+ * Read and log one item without waiting.  Returns 1 for an item, 0 at the
+ * end of the stream, -1 when nothing is queued.
+ */
+static int read_one(void)
+{
+	static unsigned char buf[VSYNC_MSG_MAX + 1];
+	struct vsync_item it;
+	const char *bad;
+
+	if (vsync_recv_item(st.fd, buf, sizeof(buf), MSG_DONTWAIT, &it) < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return -1;
+		broken("recv: %s", strerror(errno));
+	}
+	if (!it.have_info) {
+		if (it.ret)
+			broken("item of %zd bytes without VSYNC_CMSG_INFO", it.ret);
+		if (!st.left && !st.np)
+			broken("end of stream without a leave or a non-primary view");
+		return 0;
+	}
+	if (it.msg_flags & MSG_TRUNC)
+		broken("item truncated at %zd bytes", it.ret);
+	if (it.info.kind == VSYNC_KIND_VIEW) {
+		bad = vsync_view_bad(&it, buf, st.me);
+		if (bad)
+			broken("%s (%zd bytes)", bad, it.ret);
+		vsync_log_view(st.log, &it, buf);
+		st.views++;
+		st.have_view = 1;
+		if (!(((struct vsync_view *)buf)->flags & VSYNC_VIEW_PRIMARY))
+			st.np = 1;
+		return 1;
+	}
+	if (it.info.kind != VSYNC_KIND_DATA)
+		broken("item of kind %u", it.info.kind);
+	vsync_log_data(st.log, &it, buf);
+	if (!st.have_view)
+		broken("a message before the first view");
+	st.delivered++;
+	check_payload(&it, buf);
+	return 1;
+}
+
+/* Read what is queued; stop early at a non-primary view. */
+static void read_queued(void)
+{
+	while (!st.np && read_one() == 1)
+		;
+}
+
+/* After a leave or a non-primary view: read until the stream ends (X). */
+static void read_to_end(void)
+{
+	struct pollfd p = { .fd = st.fd, .events = POLLIN };
+	int r;
+
+	for (;;) {
+		r = read_one();
+		if (r == 0)
+			break;
+		if (r < 0 && poll(&p, 1, -1) < 0 && errno != EINTR)
+			broken("poll: %s", strerror(errno));
+	}
+	fprintf(st.log, "X\n");
+}
+
+static __noreturn void nonprimary_end(void)
+{
+	read_to_end();
+	if (vsync_send_order(st.fd, "x", 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+		st.sent++;
+		vsync_log_send(st.log, st.sent, st.dflt, "x", 1);
+		broken("a send after the non-primary view succeeded");
+	}
+	if (errno != ENETDOWN)
+		broken("a send after the non-primary view failed with %s, not ENETDOWN",
+		       strerror(errno));
+	close(st.fd);
+	finish(EXIT_NONPRIMARY, "non-primary view");
+}
+
+/*
+ * A send or the leave failed with ENETDOWN: the non-primary view that cut
+ * this member off is queued or on its way.  Read up to it, then end.
+ */
+static __noreturn void await_nonprimary(void)
+{
+	struct pollfd p = { .fd = st.fd, .events = POLLIN };
+
+	for (read_queued(); !st.np; read_queued())
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			broken("poll: %s", strerror(errno));
+	nonprimary_end();
+}
+
+/* Send message sent+1.  Returns 1 sent, 0 try later (EAGAIN). */
+static int send_next(void)
+{
+	static unsigned char buf[VSYNC_MSG_MAX];
+	uint64_t seq = st.sent + 1;
+	int order = opt.classes[(seq - 1) % opt.nclasses];
+	size_t len = make_payload(buf, seq);
+	ssize_t r;
+
+	r = vsync_send_order(st.fd, buf, len, order, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		if (errno == ENETDOWN)
+			await_nonprimary();
+		broken("send: %s", strerror(errno));
+	}
+	if ((size_t)r != len)
+		broken("send returned %zd for %zu bytes", r, len);
+	st.sent = seq;
+	vsync_log_send(st.log, seq, order ? order : st.dflt, buf, len);
+	return 1;
+}
+
+static int stop_now(void)
+{
+	return st.sent >= opt.count && (!opt.stop || !access(opt.stop, F_OK));
+}
+
+static void run(void)
+{
+	uint64_t next_send = 0;
+	int want_out = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = st.fd, .events = POLLIN };
+		int timeout = -1;
+		uint64_t t;
+
+		read_queued();
+		if (st.np)
+			nonprimary_end();
+		if (st.have_view && stop_now())
+			return;
+		if (st.have_view && !want_out && st.sent < opt.count) {
+			t = now_us();
+			if (t >= next_send) {
+				if (send_next()) {
+					next_send = t + opt.interval_us;
+					continue;	/* read before the next send */
+				}
+				want_out = 1;
+			} else {
+				timeout = (int)((next_send - t + 999) / 1000);
+			}
+		}
+		if (want_out)
+			p.events |= POLLOUT;
+		if (opt.stop && st.sent >= opt.count)
+			timeout = STOP_POLL_MS;
+		if (poll(&p, 1, timeout) < 0 && errno != EINTR)
+			broken("poll: %s", strerror(errno));
+		if (p.revents & (POLLOUT | POLLERR | POLLHUP))
+			want_out = 0;
+	}
+}
+
+static int class_of(const char *name)
+{
+	static const char *const names[] = {
+		[0] = "default",
+		[VSYNC_ORDER_FIFO] = "fifo",
+		[VSYNC_ORDER_CAUSAL] = "causal",
+		[VSYNC_ORDER_TOTAL] = "total",
+		[VSYNC_ORDER_SAFE] = "safe",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -1;
+}
+
+static int parse_classes(char *list)
+{
+	char *save, *c;
+
+	opt.nclasses = 0;
+	for (c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		if (opt.nclasses == MAX_CLASSES)
+			return -1;
+		opt.classes[opt.nclasses] = class_of(c);
+		if (opt.classes[opt.nclasses++] < 0)
+			return -1;
+	}
+	return opt.nclasses ? 0 : -1;
+}
+
+static int parse_ulong(const char *s, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return (errno || !*s || *end || *s == '-') ? -1 : 0;
+}
+
+static void bad_usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s -g GROUP -o LOG [-n COUNT] [-i USEC] [-s SIZE]\n"
+		"       [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r]\n"
+		"CLASS: fifo causal total safe default\n", prog);
+	exit(EXIT_SETUP);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	unsigned long v;
+	int c;
+
+	while ((c = getopt(argc, argv, "g:o:n:i:s:m:x:d:rh")) != -1) {
+		switch (c) {
+		case 'g':
+			opt.group = optarg;
+			break;
+		case 'o':
+			opt.log_path = optarg;
+			break;
+		case 'n':
+			if (parse_ulong(optarg, &opt.count))
+				bad_usage(argv[0]);
+			break;
+		case 'i':
+			if (parse_ulong(optarg, &opt.interval_us))
+				bad_usage(argv[0]);
+			break;
+		case 's':
+			if (parse_ulong(optarg, &opt.size) || opt.size > VSYNC_MSG_MAX)
+				bad_usage(argv[0]);
+			break;
+		case 'm':
+			if (parse_classes(optarg))
+				bad_usage(argv[0]);
+			break;
+		case 'x':
+			opt.stop = optarg;
+			break;
+		case 'd':
+			if (parse_ulong(optarg, &v) || !v || v > 86400)
+				bad_usage(argv[0]);
+			opt.deadline = (unsigned int)v;
+			break;
+		case 'r':
+			opt.retry = 1;
+			break;
+		default:
+			bad_usage(argv[0]);
+		}
+	}
+	if (!opt.group || !opt.log_path || optind != argc)
+		bad_usage(argv[0]);
+}
+
+static void join_group(void)
+{
+	socklen_t len = sizeof(st.dflt);
+	int fam = vsync_family();
+
+	if (fam < 0) {
+		say("af_vsync not loaded: %s", strerror(errno));
+		finish(EXIT_SETUP, "no module");
+	}
+	st.fd = socket(fam, SOCK_RDM, 0);
+	if (st.fd < 0) {
+		say("socket: %s", strerror(errno));
+		finish(EXIT_SETUP, "no socket");
+	}
+	while (vsync_join(st.fd, opt.group)) {
+		if (errno != ENETDOWN) {
+			say("join: %s", strerror(errno));
+			finish(EXIT_SETUP, "join failed");
+		}
+		if (!opt.retry)
+			finish(EXIT_NETDOWN, "join: ENETDOWN");
+		usleep(JOIN_RETRY_US);
+	}
+	if (vsync_log_member(st.log, st.fd, opt.group, &st.me))
+		broken("getsockname: %s", strerror(errno));
+	if (getsockopt(st.fd, SOL_VSYNC, VSYNC_ORDER, &st.dflt, &len))
+		broken("VSYNC_ORDER: %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	parse_args(argc, argv);
+	/* the deadline covers everything, the join and its retries too */
+	if (opt.deadline) {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm(opt.deadline);
+	}
+	st.log = vsync_log_open(opt.log_path);
+	if (!st.log) {
+		say("%s: %s", opt.log_path, strerror(errno));
+		exit(EXIT_SETUP);
+	}
+	fprintf(st.log, "# vsync_member pid %d: -n %lu -i %lu -s %lu\n", getpid(),
+		opt.count, opt.interval_us, opt.size);
+	join_group();
+	run();
+	if (vsync_leave(st.fd)) {
+		if (errno != ENETDOWN)
+			broken("leave: %s", strerror(errno));
+		await_nonprimary();
+	}
+	st.left = 1;
+	fprintf(st.log, "L\n");
+	read_to_end();
+	close(st.fd);
+	/* a non-primary view while leaving: out all the same, say so */
+	finish(st.np ? EXIT_NONPRIMARY : 0, st.np ? "non-primary view" : "done");
+	return 0;
+}
