@@ -140,12 +140,14 @@ struct vsync_node_cfg {
 	u32 node_id;
 	u32 cluster;
 	struct vsync_addr addr;		/* port included */
+	struct vsync_addr mcast;	/* group, no port; family 0: none */
 };
 
 #define VSYNC_CFG_ID		BIT(0)
 #define VSYNC_CFG_CLUSTER	BIT(1)
 #define VSYNC_CFG_ADDR		BIT(2)
 #define VSYNC_CFG_PORT		BIT(3)
+#define VSYNC_CFG_MCAST		BIT(4)
 
 struct vsync_mib;
 
@@ -175,10 +177,28 @@ struct vsync_net {
 	struct list_head peers;		/* vsync_peer.list */
 	u32 n_peers;
 	struct socket *udp;		/* NULL while the transport is down */
+	/*
+	 * optional IP multicast group (node.c, transport.c): the group on
+	 * the node's port (family 0: none), the socket bound to it and
+	 * joined on the interface of the node's address, and the nodes
+	 * heard through the group lately (they listen there too)
+	 */
+	struct vsync_addr mcast;
+	struct socket *mcast_udp;
+	int mcast_ifindex;
+	u32 mcast_n;
+	u32 mcast_node[VSYNC_NODES_MAX];
+	unsigned long mcast_heard[VSYNC_NODES_MAX];	/* jiffies */
 	bool stopping;			/* netns exit: no new work */
 	/* node membership (membership.c) */
 	struct vsync_nview view;	/* installed; n == 0 before the first */
 	struct vsync_nview last_primary;
+	/*
+	 * A primary view newer than last_primary that was proposed and may
+	 * have been installed somewhere: a new primary needs a majority of
+	 * it too.  id 0: none.
+	 */
+	struct vsync_nview amb;
 	struct vsync_nview pending;	/* accepted, not committed; id 0: none */
 	u32 pending_coord;
 	struct vsync_nview proposal;	/* ours, as coordinator; id 0: none */
@@ -336,13 +356,16 @@ void vsync_order_fetch(struct vsync_net *vn, u32 from);
 bool vsync_is_sequencer(struct vsync_net *vn);
 
 /* node.c: configuration, peers, heartbeats; callers hold stream_lock */
-int vsync_node_set(struct vsync_net *vn, const struct vsync_node_cfg *cfg);
+int vsync_node_set(struct vsync_net *vn, const struct vsync_node_cfg *cfg,
+		   struct netlink_ext_ack *extack);
 int vsync_peer_add(struct vsync_net *vn, const struct vsync_addr *addr);
 int vsync_peer_del(struct vsync_net *vn, const struct vsync_addr *addr);
 void vsync_node_init(struct vsync_net *vn);
+void vsync_node_pre_exit(struct vsync_net *vn);
 void vsync_node_exit(struct vsync_net *vn);
 struct vsync_peer *vsync_peer_by_id(struct vsync_net *vn, u32 node_id);
 void vsync_node_kick(struct vsync_net *vn);
+bool vsync_mcast_listens(struct vsync_net *vn, u32 node);
 
 /* membership.c: node views; callers hold stream_lock */
 void vsync_gms_start(struct vsync_net *vn);

@@ -75,8 +75,11 @@ static void vsync_install(struct vsync_net *vn, const struct vsync_commit *c)
 	vn->view = *v;
 	vn->commit = *c;
 	vsync_see_view_id(vn, v->id);
-	if (v->primary)
+	if (v->primary) {
 		vn->last_primary = *v;
+		if (vn->amb.id <= v->id)
+			vn->amb.id = 0;
+	}
 	if (vn->pending.id && vn->pending.id <= v->id)
 		vn->pending.id = 0;
 	if (vn->incoming.v.id && vn->incoming.v.id <= v->id)
@@ -93,16 +96,29 @@ static void vsync_install(struct vsync_net *vn, const struct vsync_commit *c)
 		 c->final);
 }
 
-/* A strict majority of the last primary view; any view before the first. */
-static bool vsync_is_primary(struct vsync_net *vn, const struct vsync_nview *t)
+/* Does @t hold a strict majority of @of? */
+static bool vsync_nview_majority(const struct vsync_nview *t,
+				 const struct vsync_nview *of)
 {
-	const struct vsync_nview *lp = &vn->last_primary;
 	u32 i, kept = 0;
 
-	for (i = 0; i < lp->n; i++)
-		if (vsync_nview_has(t, lp->nodes[i]))
+	for (i = 0; i < of->n; i++)
+		if (vsync_nview_has(t, of->nodes[i]))
 			kept++;
-	return !lp->n || 2 * kept > lp->n;
+	return 2 * kept > of->n;
+}
+
+/*
+ * A strict majority of the last primary view (any view is, before the
+ * first), and of a newer primary view that may have been installed by
+ * some: two sides can then never both be primary.  The last primary view
+ * is the newest any node of the proposal reported (ACCEPT), not only ours.
+ */
+static bool vsync_is_primary(struct vsync_net *vn, const struct vsync_nview *t)
+{
+	if (vn->last_primary.n && !vsync_nview_majority(t, &vn->last_primary))
+		return false;
+	return !vn->amb.id || vsync_nview_majority(t, &vn->amb);
 }
 
 /* Start as the only member of a view of our own, at transport start. */
@@ -149,15 +165,30 @@ static void vsync_send_view(struct vsync_net *vn, u32 type, u32 to,
 static void vsync_send_accept(struct vsync_net *vn, struct vsync_peer *p,
 			      u64 id)
 {
-	__be32 buf[VSYNC_ACCEPT_WORDS];
+	__be32 buf[VSYNC_ACCEPT_WORDS + VSYNC_ACCEPT_PWORDS +
+		   2 * VSYNC_NODES_MAX];
+	const struct vsync_nview *lp = &vn->last_primary, *amb = &vn->amb;
+	u32 a = lp->id ? lp->n : 0, b = amb->id ? amb->n : 0;
+	__be32 *pl = &buf[VSYNC_ACCEPT_WORDS];
+	u32 i;
 
 	msg_init(buf, VSYNC_MSG_ACCEPT, VSYNC_ACCEPT_WORDS, vn->cluster,
-		 vn->node_id, p->node_id, vn->incarnation, 0);
+		 vn->node_id, p->node_id, vn->incarnation,
+		 (VSYNC_ACCEPT_PWORDS + a + b) * 4);
+	msg_set_u64(pl, 0, a ? lp->id : 0);
+	msg_set_word(pl, 2, a);
+	msg_set_u64(pl, 3, b ? amb->id : 0);
+	msg_set_word(pl, 5, b);
+	for (i = 0; i < a; i++)
+		msg_set_word(pl, VSYNC_ACCEPT_PWORDS + i, lp->nodes[i]);
+	for (i = 0; i < b; i++)
+		msg_set_word(pl, VSYNC_ACCEPT_PWORDS + a + i, amb->nodes[i]);
 	msg_set_u64(buf, 6, id);
 	/* still waiting for the groups after a join: nothing to continue */
 	msg_set_u64(buf, 8, vn->ord.adopting ? 0 : vn->view.id);
 	msg_set_u64(buf, 10, vn->ord.have);
-	vsync_xmit(vn, &p->addr, buf, sizeof(buf));
+	vsync_xmit(vn, &p->addr, buf,
+		   (VSYNC_ACCEPT_WORDS + VSYNC_ACCEPT_PWORDS + a + b) * 4);
 }
 
 /* The acting coordinator: the first node of the view not held down. */
@@ -198,7 +229,9 @@ static void vsync_target_view(struct vsync_net *vn, struct vsync_nview *t)
 	 * ours, or that still follow us in a view we no longer have.
 	 */
 	list_for_each_entry(p, &vn->peers, list) {
-		if (!p->node_id || !vsync_node_up(vn, p->node_id) ||
+		/* only a node that told us its view (a heartbeat) may join */
+		if (!p->node_id || !p->view_id ||
+		    !vsync_node_up(vn, p->node_id) ||
 		    vsync_nview_has(t, p->node_id) || nj >= VSYNC_NODES_MAX)
 			continue;
 		if (p->view_coord == vn->node_id) {
@@ -331,6 +364,8 @@ static bool vsync_coordinate(struct vsync_net *vn)
 	if (vn->proposal_acks != all || !vsync_flush_done(vn, &c))
 		return true;
 
+	/* the ACCEPTs may have told us of a newer primary view */
+	c.v.primary = vsync_is_primary(vn, &c.v);
 	vsync_install(vn, &c);
 	vn->proposal.id = 0;
 	for (i = 0; i < c.v.n; i++)
@@ -397,6 +432,9 @@ static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 			return;
 		}
 		vn->pending_coord = p->node_id;
+		/* it may be installed without us knowing: it counts */
+		if (vn->pending.primary && vn->pending.id > vn->amb.id)
+			vn->amb = vn->pending;
 		/* someone with a newer view leads: stop our own change */
 		vn->proposal.id = 0;
 		/* the flush: apply nothing new until a view is installed */
@@ -406,6 +444,30 @@ static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 	vsync_send_accept(vn, p, id);
 }
 
+/* An ACCEPT names the primary views its sender knows: keep the newest. */
+static void vsync_learn_primary(struct vsync_net *vn, const __be32 *h)
+{
+	u32 a = msg_accept_lp_count(h), b = msg_accept_amb_count(h), i;
+	u64 lp = msg_accept_lp(h), amb = msg_accept_amb(h);
+
+	if (lp > vn->last_primary.id) {
+		vn->last_primary.id = lp;
+		vn->last_primary.n = a;
+		vn->last_primary.primary = true;
+		for (i = 0; i < a; i++)
+			vn->last_primary.nodes[i] = msg_accept_node(h, i);
+		if (vn->amb.id <= lp)
+			vn->amb.id = 0;
+	}
+	if (amb > vn->amb.id && amb > vn->last_primary.id) {
+		vn->amb.id = amb;
+		vn->amb.n = b;
+		vn->amb.primary = true;
+		for (i = 0; i < b; i++)
+			vn->amb.nodes[i] = msg_accept_node(h, a + i);
+	}
+}
+
 static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
 			     const __be32 *h)
 {
@@ -413,6 +475,7 @@ static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
 
 	if (!vn->proposal.id || msg_view_id(h) != vn->proposal.id)
 		return;
+	vsync_learn_primary(vn, h);
 	for (i = 0; i < vn->proposal.n; i++) {
 		if (vn->proposal.nodes[i] != p->node_id)
 			continue;
@@ -422,13 +485,18 @@ static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
 	}
 }
 
-static void vsync_rcv_commit(struct vsync_net *vn, const __be32 *h)
+static void vsync_rcv_commit(struct vsync_net *vn, struct vsync_peer *p,
+			     const __be32 *h)
 {
 	struct vsync_commit c;
 	int i;
 
 	vsync_see_view_id(vn, msg_view_id(h));
 	if (msg_view_id(h) <= vn->view.id)
+		return;
+	/* from the coordinator we accepted, or one of our view catching us up */
+	if (!(vn->pending.id && vn->pending_coord == p->node_id) &&
+	    !vsync_nview_has(&vn->view, p->node_id))
 		return;
 	vsync_commit_from_msg(&c, h);
 	for (i = 0; i < c.v.n; i++)
@@ -488,7 +556,7 @@ void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		vsync_rcv_accept(vn, p, h);
 		break;
 	case VSYNC_MSG_COMMIT:
-		vsync_rcv_commit(vn, h);
+		vsync_rcv_commit(vn, p, h);
 		break;
 	}
 }

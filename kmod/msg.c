@@ -114,6 +114,32 @@ static bool vsync_entry_ok(u32 type, const __be32 *e, u32 len, u32 origin)
 	return false;
 }
 
+/* A view named in an ACCEPT: none (id and count 0), or 1..64 nodes. */
+static bool vsync_known_view_ok(u64 id, u32 n)
+{
+	if (!id)
+		return !n;
+	return (id >> 32) && n && n <= VSYNC_NODES_MAX;
+}
+
+static enum vsync_msg_verdict vsync_msg_check_accept(const __be32 *h)
+{
+	u32 i, a, b;
+
+	if (msg_plen(h) < VSYNC_ACCEPT_PWORDS * 4)
+		return VSYNC_MSG_BAD_FIELD;
+	a = msg_accept_lp_count(h);
+	b = msg_accept_amb_count(h);
+	if (!vsync_known_view_ok(msg_accept_lp(h), a) ||
+	    !vsync_known_view_ok(msg_accept_amb(h), b) ||
+	    msg_plen(h) != (VSYNC_ACCEPT_PWORDS + a + b) * 4)
+		return VSYNC_MSG_BAD_FIELD;
+	for (i = 0; i < a + b; i++)
+		if (!msg_accept_node(h, i))
+			return VSYNC_MSG_BAD_FIELD;
+	return VSYNC_MSG_OK;
+}
+
 static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 {
 	const __be32 *e = h + msg_hwords(h);
@@ -137,10 +163,10 @@ static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 		return vsync_msg_check_view(h);
 	case VSYNC_MSG_ACCEPT:
 		/* the sender's view is 0 while it has no history to keep */
-		if (!(msg_view_id(h) >> 32) || msg_plen(h) ||
+		if (!(msg_view_id(h) >> 32) ||
 		    (msg_accept_view(h) && !(msg_accept_view(h) >> 32)))
 			return VSYNC_MSG_BAD_FIELD;
-		return VSYNC_MSG_OK;
+		return vsync_msg_check_accept(h);
 	case VSYNC_MSG_SUBMIT:
 		if (!msg_submit_id(h) || !(msg_submit_view(h) >> 32) ||
 		    msg_flags(h) > VSYNC_ENT_DATA ||

@@ -23,7 +23,11 @@
  *   clear if it joins (it is sent the group state).
  * ACCEPT (3): w6-w7 = the view id accepted, w8-w9 = the view the sender
  *   has installed (0 if it has no group state to keep yet), w10-w11 = the
- *   last entry of its stream it applied.
+ *   last entry of its stream it applied.  The payload says which primary
+ *   views the sender knows of: p0-p1 = the last primary view it installed
+ *   (0: none), p2 = its node count a, p3-p4 = the latest primary view it
+ *   accepted since, which may have been installed elsewhere (0: none),
+ *   p5 = its node count b, then the a and the b node ids.
  * SUBMIT (5): w6-w7 = submission id (per source node: 1, 2, ...),
  *   w8-w9 = the view the sender has installed; flags = entry type; the
  *   payload is the entry.  Sent to the view's sequencer until ordered.
@@ -268,6 +272,40 @@ static inline u64 msg_accept_view(const __be32 *h)
 static inline u64 msg_accept_have(const __be32 *h)
 {
 	return msg_u64(h, 10);
+}
+
+/* ACCEPT payload: the primary views the sender knows of */
+#define VSYNC_ACCEPT_PWORDS	6
+
+static inline u32 msg_pword(const __be32 *h, u32 i)
+{
+	return msg_word(h, msg_hwords(h) + i);
+}
+
+static inline u64 msg_accept_lp(const __be32 *h)
+{
+	return (u64)msg_pword(h, 0) << 32 | msg_pword(h, 1);
+}
+
+static inline u32 msg_accept_lp_count(const __be32 *h)
+{
+	return msg_pword(h, 2);
+}
+
+static inline u64 msg_accept_amb(const __be32 *h)
+{
+	return (u64)msg_pword(h, 3) << 32 | msg_pword(h, 4);
+}
+
+static inline u32 msg_accept_amb_count(const __be32 *h)
+{
+	return msg_pword(h, 5);
+}
+
+/* node i of the last primary view, then of the ambiguous one */
+static inline u32 msg_accept_node(const __be32 *h, u32 i)
+{
+	return msg_pword(h, VSYNC_ACCEPT_PWORDS + i);
 }
 
 /* SUBMIT */

@@ -147,6 +147,44 @@ else
 fi
 
 vs_teardown
+
+# Cascading partitions must never leave two primary views.  {1 2 3} | {4 5}:
+# {1 2 3} is primary.  Then node 1 is cut off: {2 3} is primary (2 of 3).
+# Node 1 then meets {4 5}: {1 4 5} holds 3 of the first view's 5 nodes, but
+# only 1 of the last primary {1 2 3}, which node 1 knows of and reports in
+# its ACCEPT, so it must not be primary while {2 3} is.
+vs_cluster_create 5 || nok "cluster of 5 created"
+vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5 ||
+	vs_view_report 1 2 3 4 5
+vs_split 4 5
+vs_wait_until 30 vs_agree primary "1 2 3" 1 2 3 ||
+	vs_view_report 1 2 3 4 5
+vs_cut 1
+if vs_wait_until 30 vs_agree primary "2 3" 2 3 &&
+   vs_wait_until 30 vs_agree non-primary "1" 1; then
+	ok "cascade: {2 3} primary after {1 2 3}, node 1 alone not"
+else
+	vs_view_report 1 2 3 4 5
+	nok "cascade: {2 3} primary after {1 2 3}, node 1 alone not"
+fi
+vs_split 1
+vs_heal 1
+if vs_wait_until 30 vs_agree non-primary "1 4 5" 1 4 5 &&
+   vs_agree primary "2 3" 2 3; then
+	ok "cascade: {1 4 5} not primary while {2 3} is"
+else
+	vs_view_report 1 2 3 4 5
+	nok "cascade: {1 4 5} not primary while {2 3} is"
+fi
+vs_unsplit 1 4 5
+if vs_wait_until 30 vs_agree primary "1 2 3 4 5" 1 2 3 4 5; then
+	ok "cascade healed: one primary view of all five"
+else
+	vs_view_report 1 2 3 4 5
+	nok "cascade healed: one primary view of all five"
+fi
+
+vs_teardown
 trap - EXIT
 if dmesg | grep -E "WARNING:|BUG:|Oops" > /dev/null; then
 	nok "kernel log clean"
