@@ -63,6 +63,12 @@ destroy:
 	return err;
 }
 
+/* Before the namespace's devices go: see vsync_node_pre_exit(). */
+static void __net_exit vsync_net_pre_exit(struct net *net)
+{
+	vsync_node_pre_exit(vsync_net(net));
+}
+
 static void __net_exit vsync_net_exit(struct net *net)
 {
 	struct vsync_net *vn = vsync_net(net);
@@ -84,6 +90,7 @@ static void __net_exit vsync_net_exit(struct net *net)
 
 static struct pernet_operations vsync_net_ops = {
 	.init	= vsync_net_init,
+	.pre_exit = vsync_net_pre_exit,
 	.exit	= vsync_net_exit,
 	.id	= &vsync_net_id,
 	.size	= sizeof(struct vsync_net),

@@ -34,6 +34,10 @@ enum vsync_mib_field {
 	VSYNC_MIB_ORDERED,		/* entries this node sequenced */
 	VSYNC_MIB_RETRANSMIT,		/* entries and submissions resent */
 	VSYNC_MIB_SUBMIT_IGNORED,	/* submissions not taken (dup, early) */
+	VSYNC_MIB_ORDER_IGNORED,	/* ORDER/ACK from outside our view */
+	VSYNC_MIB_MCAST_TX,		/* datagrams sent to the multicast group */
+	VSYNC_MIB_MCAST_RX,		/* datagrams received through the group */
+	VSYNC_MIB_MCAST_ORDERED,	/* entries sent once to the group */
 	__VSYNC_MIB_MAX,
 };
 

@@ -35,6 +35,15 @@ static int vsync_nl_validate_addr(const struct nlattr *attr,
 	return 0;
 }
 
+/* A multicast group: 4 or 16 bytes, or empty to remove the group. */
+static int vsync_nl_validate_mcast(const struct nlattr *attr,
+				   struct netlink_ext_ack *extack)
+{
+	if (!nla_len(attr))
+		return 0;
+	return vsync_nl_validate_addr(attr, extack);
+}
+
 /* NODE_SET: what may be set; the rest of the node is read-only */
 static const struct nla_policy vsync_nl_node_policy[VSYNC_A_NODE_MAX + 1] = {
 	[VSYNC_A_NODE_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
@@ -63,6 +72,11 @@ static const struct nla_policy vsync_nl_node_policy[VSYNC_A_NODE_MAX + 1] = {
 				    .reject_message = "node views are agreed, not set" },
 	[VSYNC_A_NODE_VIEW_CHANGES] = { .type = NLA_REJECT,
 					.reject_message = "read-only node attribute" },
+	[VSYNC_A_NODE_MCAST]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							 vsync_nl_validate_mcast,
+							 sizeof(struct in6_addr)),
+	[VSYNC_A_NODE_MCAST_IFINDEX] = { .type = NLA_REJECT,
+					 .reject_message = "the interface is the one of the node address" },
 };
 
 /* PEER_ADD, PEER_DEL: a peer is named by its address and port */
@@ -151,6 +165,48 @@ static int vsync_nl_get_addr(const struct nlattr *attr, u16 port, bool peer,
 	return 0;
 }
 
+/*
+ * The multicast group in @attr (4 or 16 bytes, checked by the policy, or
+ * empty: none) into @addr, without its port (the node's).  Whether it fits
+ * the node's address is for vsync_node_set() to say.
+ */
+static int vsync_nl_get_mcast(const struct nlattr *attr,
+			      struct vsync_addr *addr,
+			      struct netlink_ext_ack *extack)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (!nla_len(attr))
+		return 0;
+	if (nla_len(attr) == sizeof(struct in_addr)) {
+		__be32 a = nla_get_in_addr(attr);
+
+		if (!ipv4_is_multicast(a)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "not a multicast address: use 224.0.0.0/4 (239.0.0.0/8 is for local use)");
+			return -EINVAL;
+		}
+		addr->v4.sin_family = AF_INET;
+		addr->v4.sin_addr.s_addr = a;
+	} else {
+		struct in6_addr a = nla_get_in6_addr(attr);
+
+		if (!ipv6_addr_is_multicast(&a)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "not a multicast address: use ff00::/8");
+			return -EINVAL;
+		}
+		/* scope 0 is reserved, scope 1 never leaves the node */
+		if (IPV6_ADDR_MC_SCOPE(&a) < IPV6_ADDR_SCOPE_LINKLOCAL) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "an IPv6 multicast group needs a scope of link (ffx2::) or wider");
+			return -EINVAL;
+		}
+		addr->v6.sin6_family = AF_INET6;
+		addr->v6.sin6_addr = a;
+	}
+	return 0;
+}
+
 static int vsync_nl_put_addr(struct sk_buff *skb, int type,
 			     const struct vsync_addr *addr)
 {
@@ -202,6 +258,10 @@ static int vsync_nl_put_node(struct sk_buff *skb, struct vsync_net *vn)
 	} else if (nla_put_u16(skb, VSYNC_A_NODE_PORT, VSYNC_PORT_DEFAULT)) {
 		goto cancel;
 	}
+	if (vn->mcast.sa.sa_family &&
+	    (vsync_nl_put_addr(skb, VSYNC_A_NODE_MCAST, &vn->mcast) ||
+	     nla_put_u32(skb, VSYNC_A_NODE_MCAST_IFINDEX, vn->mcast_ifindex)))
+		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
 
@@ -434,15 +494,23 @@ static int vsync_nl_node_set(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			return err;
 	}
+	if (tb[VSYNC_A_NODE_MCAST]) {
+		cfg.set |= VSYNC_CFG_MCAST;
+		err = vsync_nl_get_mcast(tb[VSYNC_A_NODE_MCAST], &cfg.mcast,
+					 extack);
+		if (err)
+			return err;
+	}
 	if (!cfg.set) {
 		NL_SET_ERR_MSG_ATTR(extack, nest, "nothing to set");
 		return -EINVAL;
 	}
 
 	mutex_lock(&vn->stream_lock);
-	err = vsync_node_set(vn, &cfg);
+	err = vsync_node_set(vn, &cfg, extack);
 	mutex_unlock(&vn->stream_lock);
-	if (err)
+	/* what vsync_node_set() explained itself stays */
+	if (err && !(extack && extack->_msg))
 		vsync_nl_explain(extack, err);
 	return err;
 }

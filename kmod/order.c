@@ -60,10 +60,10 @@ bool vsync_order_can_submit(struct vsync_net *vn)
 	return !vn->udp || (vn->view.n && vn->view.primary);
 }
 
-/* Room for one more submission of this node? */
+/* Room for one more submission of this node?  Also asked by poll(). */
 bool vsync_order_room(struct vsync_net *vn)
 {
-	return skb_queue_len(&vn->ord.subq) < VSYNC_SUBQ_MAX;
+	return skb_queue_len_lockless(&vn->ord.subq) < VSYNC_SUBQ_MAX;
 }
 
 static struct vsync_subtab *vsync_tab(struct vsync_net *vn, u32 node)
@@ -90,16 +90,20 @@ static int vsync_view_index(const struct vsync_nview *v, u32 node)
 	return -1;
 }
 
+/* @ent to node @to, or with @to 0, once to the multicast group */
 static void vsync_send_order(struct vsync_net *vn, struct sk_buff *ent,
 			     u32 to)
 {
 	const struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
-	struct vsync_peer *p = vsync_peer_by_id(vn, to);
+	struct vsync_peer *p = NULL;
 	__be32 h[VSYNC_ORDER_WORDS];
 	struct kvec iov[2];
 
-	if (!p)
-		return;
+	if (to) {
+		p = vsync_peer_by_id(vn, to);
+		if (!p)
+			return;
+	}
 	msg_init(h, VSYNC_MSG_ORDER, VSYNC_ORDER_WORDS, vn->cluster,
 		 vn->node_id, to, vn->incarnation, ent->len);
 	msg_set_flags(h, cb->type);
@@ -112,7 +116,10 @@ static void vsync_send_order(struct vsync_net *vn, struct sk_buff *ent,
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = ent->data;
 	iov[1].iov_len = ent->len;
-	vsync_xmit_iov(vn, &p->addr, iov, 2, sizeof(h) + ent->len);
+	if (p)
+		vsync_xmit_iov(vn, &p->addr, iov, 2, sizeof(h) + ent->len);
+	else if (!vsync_xmit_mcast(vn, iov, 2, sizeof(h) + ent->len))
+		VSYNC_INC_STATS(vn, VSYNC_MIB_MCAST_ORDERED);
 }
 
 static void vsync_send_submit(struct vsync_net *vn, struct sk_buff *ent)
@@ -254,7 +261,7 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 {
 	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
-	u32 i;
+	u32 i, mcast = 0;
 
 	cb->epoch = vn->ord.epoch;
 	cb->seq = vn->ord.have + 1;
@@ -262,9 +269,19 @@ static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 	vsync_apply(vn, ent);
 	if (!vn->udp)
 		return;
-	for (i = 0; i < vn->view.n; i++)
-		if (vn->view.nodes[i] != vn->node_id)
+	/*
+	 * Once to the group for the nodes that listen there, to each other
+	 * node alone; ORDERs do not depend on their destination, and nodes
+	 * outside the view, in another epoch, ignore them.
+	 */
+	for (i = 0; i < vn->view.n; i++) {
+		if (vn->view.nodes[i] == vn->node_id)
+			continue;
+		if (!vsync_mcast_listens(vn, vn->view.nodes[i]))
 			vsync_send_order(vn, ent, vn->view.nodes[i]);
+		else if (!mcast++)
+			vsync_send_order(vn, ent, 0);
+	}
 	VSYNC_INC_STATS(vn, VSYNC_MIB_ORDERED);
 }
 
@@ -305,6 +322,7 @@ void vsync_submit(struct vsync_net *vn, struct sk_buff *ent)
 	cb->epoch = 0;
 	cb->seq = 0;
 	cb->sent = jiffies;
+	/* the lockless length is read by poll() */
 	__skb_queue_tail(&vn->ord.subq, ent);
 	if (vsync_is_sequencer(vn)) {
 		vsync_seq_own(vn);
@@ -329,14 +347,15 @@ static void vsync_rcv_submit(struct vsync_net *vn, struct vsync_peer *p,
 			     struct sk_buff *skb)
 {
 	const __be32 *h = (const __be32 *)skb->data;
-	struct vsync_subtab *t = vsync_tab(vn, p->node_id);
+	struct vsync_subtab *t = NULL;
 	struct vsync_ent_cb *cb;
 	u64 sub = msg_submit_id(h);
 	u32 type = msg_flags(h);
 
-	if (!vsync_seq_room(vn) || msg_submit_view(h) != vn->view.id ||
-	    vsync_view_index(&vn->view, p->node_id) < 0 || !t ||
-	    sub != t->sub + 1) {
+	if (vsync_seq_room(vn) && msg_submit_view(h) == vn->view.id &&
+	    vsync_view_index(&vn->view, p->node_id) >= 0)
+		t = vsync_tab(vn, p->node_id);
+	if (!t || sub != t->sub + 1) {
 		VSYNC_INC_STATS(vn, VSYNC_MIB_SUBMIT_IGNORED);
 		consume_skb(skb);
 		return;
@@ -380,8 +399,11 @@ static void vsync_rcv_ack(struct vsync_net *vn, struct vsync_peer *p,
 	int i;
 
 	/* a node still in our previous view may be fetching its end */
-	if (view != vn->view.id && view != vn->commit.prev)
+	if ((view != vn->view.id && view != vn->commit.prev) ||
+	    vsync_view_index(&vn->view, p->node_id) < 0) {
+		VSYNC_INC_STATS(vn, VSYNC_MIB_ORDER_IGNORED);
 		return;
+	}
 	if (vsync_is_sequencer(vn)) {
 		i = vsync_view_index(&vn->view, p->node_id);
 		if (i >= 0 && have > vn->ord.acked[i] && have <= vn->ord.have) {
@@ -458,7 +480,13 @@ static void vsync_rcv_entry(struct vsync_net *vn, struct vsync_peer *p,
 	struct vsync_ent_cb *cb;
 	u32 seqr;
 
-	if (msg_order_epoch(h) != vn->ord.epoch || vsync_is_sequencer(vn)) {
+	/*
+	 * Entries come from the sequencer, or in a flush from another node
+	 * of our view; anyone else is not part of this stream.
+	 */
+	if (msg_order_epoch(h) != vn->ord.epoch || vsync_is_sequencer(vn) ||
+	    vsync_view_index(&vn->view, p->node_id) < 0) {
+		VSYNC_INC_STATS(vn, VSYNC_MIB_ORDER_IGNORED);
 		consume_skb(skb);
 		return;
 	}

@@ -319,7 +319,9 @@ static __poll_t vsync_poll(struct file *file, struct socket *sock,
 	case VSYNC_SS_JOINED:
 		rcu_read_lock();
 		g = rcu_dereference(vs->group);
-		if (g && sock_writeable(sk) && vsync_group_writable(g, 1))
+		if (g && sock_writeable(sk) &&
+		    vsync_order_room(vsync_net(sock_net(sk))) &&
+		    vsync_group_writable(g, 1))
 			mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 		rcu_read_unlock();
 		break;

@@ -7,16 +7,37 @@
  * process context under stream_lock, the same lock local sends take.
  * Packets go out with kernel_sendmsg() from that context too.
  *
- * The socket's sk_user_data points at the vsync_net.  Teardown clears it,
+ * With a multicast group configured, a second UDP tunnel socket, bound to
+ * the group address and the node's port on the interface that holds the
+ * node's address, joins the group there (the unicast socket, bound to the
+ * node's own address, gets no multicast datagrams).  It shares encap_rcv,
+ * sk_user_data and rx queue with the unicast socket: for the protocol a
+ * packet is a packet, only its source address counts.  Sending to the group
+ * uses the unicast socket (its address is the source every node knows us
+ * by), set to send multicast through that interface, with hop limit 1 and
+ * no loopback: no multicast route is needed and our own datagrams do not
+ * come back.  Both are set with setsockopt() on the kernel sockets, which
+ * takes the RTNL where the option needs it: under stream_lock, so the RTNL
+ * nests inside stream_lock, as it does when a group socket is released.
+ * The group socket must go before the netns's devices do (node.c's
+ * vsync_node_pre_exit()): it holds a route that holds the loopback device.
+ *
+ * The sockets' sk_user_data points at the vsync_net.  Teardown clears it,
  * waits for readers (udp_tunnel_sock_release()), and only then may rx_work
  * be cancelled and the queue purged: an in-kernel socket does not pin its
- * netns, so this must be done before the netns goes.
+ * netns, so this must be done before the netns goes.  Releasing the group
+ * socket leaves the group (inet_release() drops its memberships).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/sockptr.h>
 #include <linux/udp.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 
@@ -49,11 +70,15 @@ static int vsync_udp_rcv(struct sock *sk, struct sk_buff *skb)
 		cb->from.v4.sin_family = AF_INET;
 		cb->from.v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 		cb->from.v4.sin_port = udp_hdr(skb)->source;
+		cb->mcast = ipv4_is_multicast(ip_hdr(skb)->daddr);
 	} else {
 		cb->from.v6.sin6_family = AF_INET6;
 		cb->from.v6.sin6_addr = ipv6_hdr(skb)->saddr;
 		cb->from.v6.sin6_port = udp_hdr(skb)->source;
+		cb->mcast = ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
 	}
+	if (cb->mcast)
+		VSYNC_INC_STATS(vn, VSYNC_MIB_MCAST_RX);
 	__skb_pull(skb, sizeof(struct udphdr));
 	skb_queue_tail(&vn->rxq, skb);
 	queue_work(vsync_wq, &vn->rx_work);
@@ -66,8 +91,12 @@ drop:
 	return 0;
 }
 
-int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
-			 struct socket **sockp)
+/*
+ * A UDP tunnel socket bound to @addr (and to @ifindex unless 0), its
+ * datagrams through encap_rcv from the first one on.
+ */
+static int vsync_udp_open(struct vsync_net *vn, const struct vsync_addr *addr,
+			  int ifindex, struct socket **sockp)
 {
 	struct udp_tunnel_sock_cfg tcfg = {
 		.sk_user_data	= vn,
@@ -78,8 +107,8 @@ int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
 		.use_udp_checksums	= 1,
 		.use_udp6_tx_checksums	= 1,
 		.use_udp6_rx_checksums	= 1,
+		.bind_ifindex		= ifindex,
 	};
-	struct socket *sock;
 	int err;
 
 	if (addr->sa.sa_family == AF_INET) {
@@ -92,18 +121,116 @@ int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
 		ucfg.local_udp_port = addr->v6.sin6_port;
 		ucfg.ipv6_v6only = 1;
 	}
-	err = udp_sock_create(vn->net, &ucfg, &sock);
+	err = udp_sock_create(vn->net, &ucfg, sockp);
 	if (err)
 		return err;
-	setup_udp_tunnel_sock(vn->net, sock, &tcfg);
-	*sockp = sock;
+	setup_udp_tunnel_sock(vn->net, *sockp, &tcfg);
 	return 0;
+}
+
+int vsync_transport_open(struct vsync_net *vn, const struct vsync_addr *addr,
+			 struct socket **sockp)
+{
+	return vsync_udp_open(vn, addr, 0, sockp);
 }
 
 void vsync_transport_close(struct socket *sock)
 {
 	if (sock)
 		udp_tunnel_sock_release(sock);
+}
+
+/* setsockopt(2) on a kernel socket: the option's own locking applies. */
+static int vsync_setsockopt(struct socket *sock, int level, int name,
+			    void *val, unsigned int len)
+{
+	return sock->ops->setsockopt(sock, level, name, KERNEL_SOCKPTR(val),
+				     len);
+}
+
+int vsync_transport_ifindex(struct net *net, const struct vsync_addr *local)
+{
+	struct net_device *dev;
+	int ifindex = -EADDRNOTAVAIL;
+
+	rcu_read_lock();
+	if (local->sa.sa_family == AF_INET)
+		dev = __ip_dev_find(net, local->v4.sin_addr.s_addr, false);
+	else
+		dev = ipv6_stub->ipv6_dev_find(net, &local->v6.sin6_addr, NULL);
+	if (!IS_ERR_OR_NULL(dev))
+		ifindex = dev->ifindex;
+	rcu_read_unlock();
+	return ifindex;
+}
+
+int vsync_transport_mcast_tx(struct socket *sock,
+			     const struct vsync_addr *local, int ifindex)
+{
+	int off = 0, hops = 1;
+
+	if (local->sa.sa_family == AF_INET) {
+		struct ip_mreqn mreq = {
+			.imr_address	= local->v4.sin_addr,
+			.imr_ifindex	= ifindex,
+		};
+
+		return vsync_setsockopt(sock, SOL_IP, IP_MULTICAST_IF,
+					&mreq, sizeof(mreq)) ?:
+		       vsync_setsockopt(sock, SOL_IP, IP_MULTICAST_LOOP,
+					&off, sizeof(off)) ?:
+		       vsync_setsockopt(sock, SOL_IP, IP_MULTICAST_TTL,
+					&hops, sizeof(hops));
+	}
+	return vsync_setsockopt(sock, SOL_IPV6, IPV6_MULTICAST_IF,
+				&ifindex, sizeof(ifindex)) ?:
+	       vsync_setsockopt(sock, SOL_IPV6, IPV6_MULTICAST_LOOP,
+				&off, sizeof(off)) ?:
+	       vsync_setsockopt(sock, SOL_IPV6, IPV6_MULTICAST_HOPS,
+				&hops, sizeof(hops));
+}
+
+/* The group socket joins @group on @ifindex. */
+static int vsync_mcast_join(struct socket *sock,
+			    const struct vsync_addr *group, int ifindex)
+{
+	if (group->sa.sa_family == AF_INET) {
+		struct ip_mreqn mreq = {
+			.imr_multiaddr	= group->v4.sin_addr,
+			.imr_ifindex	= ifindex,
+		};
+
+		return vsync_setsockopt(sock, SOL_IP, IP_ADD_MEMBERSHIP,
+					&mreq, sizeof(mreq));
+	} else {
+		struct ipv6_mreq mreq = {
+			.ipv6mr_multiaddr	= group->v6.sin6_addr,
+			.ipv6mr_ifindex		= ifindex,
+		};
+
+		return vsync_setsockopt(sock, SOL_IPV6, IPV6_ADD_MEMBERSHIP,
+					&mreq, sizeof(mreq));
+	}
+}
+
+int vsync_transport_mcast_open(struct vsync_net *vn,
+			       const struct vsync_addr *group, int ifindex,
+			       struct socket **sockp)
+{
+	struct socket *sock;
+	int err;
+
+	/* it hears the group on this interface only */
+	err = vsync_udp_open(vn, group, ifindex, &sock);
+	if (err)
+		return err;
+	err = vsync_mcast_join(sock, group, ifindex);
+	if (err) {
+		udp_tunnel_sock_release(sock);
+		return err;
+	}
+	*sockp = sock;
+	return 0;
 }
 
 int vsync_xmit_iov(struct vsync_net *vn, const struct vsync_addr *to,
@@ -139,6 +266,20 @@ int vsync_xmit(struct vsync_net *vn, const struct vsync_addr *to,
 	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
 
 	return vsync_xmit_iov(vn, to, &iov, 1, len);
+}
+
+int vsync_xmit_mcast(struct vsync_net *vn, struct kvec *iov, size_t n,
+		     size_t len)
+{
+	int err;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (!vn->mcast_udp)
+		return -ENOTCONN;
+	err = vsync_xmit_iov(vn, &vn->mcast, iov, n, len);
+	if (!err)
+		VSYNC_INC_STATS(vn, VSYNC_MIB_MCAST_TX);
+	return err;
 }
 
 static void vsync_rx_work(struct work_struct *work)

@@ -143,7 +143,7 @@ enum {
 	VSYNC_A_NODE_UNSPEC,
 	VSYNC_A_NODE_ID,	/* u32 */
 	VSYNC_A_NODE_FAMILY,	/* u32: the address family number */
-	VSYNC_A_NODE_GROUPS,	/* u32: groups with a member here */
+	VSYNC_A_NODE_GROUPS,	/* u32: groups this node holds (all nodes') */
 	VSYNC_A_NODE_MEMBERS,	/* u32: joined sockets here */
 	VSYNC_A_NODE_CLUSTER,	/* u32: packets of other clusters are dropped */
 	VSYNC_A_NODE_ADDR,	/* binary: struct in_addr or struct in6_addr */
@@ -156,6 +156,13 @@ enum {
 	VSYNC_A_NODE_COORD,	/* u32: acting coordinator */
 	VSYNC_A_NODE_VIEW_CHANGES, /* u64: views installed here */
 	VSYNC_A_NODE_PAD,
+	/*
+	 * binary: IPv4 or IPv6 multicast group (struct in_addr or struct
+	 * in6_addr, the node address's family), on the node's port; set
+	 * empty (length 0) to remove it.  Shown only while one is set.
+	 */
+	VSYNC_A_NODE_MCAST,
+	VSYNC_A_NODE_MCAST_IFINDEX, /* u32: interface the group is joined on */
 	__VSYNC_A_NODE_MAX,
 };
 #define VSYNC_A_NODE_MAX (__VSYNC_A_NODE_MAX - 1)

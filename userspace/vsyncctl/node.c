@@ -3,10 +3,11 @@
  * vsyncctl node: VSYNC_CMD_NODE_GET and VSYNC_CMD_NODE_SET.
  *
  *   vsyncctl node show
- *   vsyncctl node set [id N] [cluster C] [addr A] [port P]
+ *   vsyncctl node set [id N] [cluster C] [addr A] [port P] [mcast G|none]
  */
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <linux/vsync.h>
 
 #include "genl.h"
@@ -19,6 +20,8 @@ struct node_info {
 	uint16_t port;
 	uint8_t up, primary;
 	struct ip_addr addr;
+	struct ip_addr mcast;		/* len 0: no group */
+	uint32_t mcast_ifindex;
 	uint64_t view_id, view_changes;
 	uint32_t coord, n_nodes, nodes[64];
 };
@@ -47,6 +50,8 @@ static int node_cb(const struct nlmsghdr *nlh, void *arg)
 	ni->port = nla_u16(nb[VSYNC_A_NODE_PORT]);
 	ni->up = nla_u8(nb[VSYNC_A_NODE_UP]);
 	nla_ip(nb[VSYNC_A_NODE_ADDR], &ni->addr);
+	nla_ip(nb[VSYNC_A_NODE_MCAST], &ni->mcast);
+	ni->mcast_ifindex = nla_u32(nb[VSYNC_A_NODE_MCAST_IFINDEX]);
 	if (nb[VSYNC_A_NODE_VIEW_ID]) {
 		const struct nlattr *a = nb[VSYNC_A_NODE_VIEW_NODES];
 
@@ -68,7 +73,8 @@ static void node_show_help(FILE *f)
 		"Usage: %s node show\n\n"
 		"Print this node's id, the address family number, how many groups\n"
 		"and joined sockets it has, its cluster id, UDP address and port,\n"
-		"the incarnation of its transport, whether the transport is up, and\n"
+		"the incarnation of its transport, whether the transport is up, its\n"
+		"multicast group (and the interface it is joined on) or none, and\n"
 		"its node view: id, primary or not, acting coordinator, nodes by rank.\n",
 		progname);
 }
@@ -76,7 +82,7 @@ static void node_show_help(FILE *f)
 static int cmd_node_show(struct cmdl *cmdl)
 {
 	struct node_info ni = { 0 };
-	char addr[64];
+	char addr[64], mcast[64], dev[IF_NAMESIZE + 16];
 	int ret;
 
 	if (wants_help(cmdl)) {
@@ -93,6 +99,10 @@ static int cmd_node_show(struct cmdl *cmdl)
 		return error_msg("node show: the kernel sent no node attributes");
 
 	format_ip(&ni.addr, addr, sizeof(addr));
+	format_ip(&ni.mcast, mcast, sizeof(mcast));
+	/* the request was answered for our own netns: the name is ours too */
+	if (!ni.mcast_ifindex || !if_indextoname(ni.mcast_ifindex, dev))
+		snprintf(dev, sizeof(dev), "if%u", ni.mcast_ifindex);
 	if (json) {
 		jw_object_open(NULL);
 		jw_u64("id", ni.id);
@@ -107,6 +117,12 @@ static int cmd_node_show(struct cmdl *cmdl)
 		jw_u64("port", ni.port);
 		jw_u64("incarnation", ni.incarnation);
 		jw_bool("up", ni.up);
+		if (ni.mcast.len) {
+			jw_string("mcast", mcast);
+			jw_string("mcast_dev", dev);
+		} else {
+			jw_null("mcast");
+		}
 		if (ni.view_id) {
 			jw_u64("view_id", ni.view_id);
 			jw_bool("primary", ni.primary);
@@ -126,6 +142,10 @@ static int cmd_node_show(struct cmdl *cmdl)
 		       "  transport %s\n",
 		       ni.cluster, addr, ni.port, ni.incarnation,
 		       ni.up ? "up" : "down");
+		if (ni.mcast.len)
+			printf("  mcast %s dev %s\n", mcast, dev);
+		else
+			printf("  mcast none\n");
 		if (ni.view_id) {
 			printf("  view %#llx %s coordinator %u changes %llu\n  nodes",
 			       (unsigned long long)ni.view_id,
@@ -142,7 +162,7 @@ static int cmd_node_show(struct cmdl *cmdl)
 static void node_set_help(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s node set [id N] [cluster C] [addr A] [port P]\n\n"
+		"Usage: %s node set [id N] [cluster C] [addr A] [port P] [mcast G|none]\n\n"
 		"Configure this node; what is not given keeps its value.  Needs\n"
 		"CAP_NET_ADMIN in the network namespace's user namespace.\n\n"
 		"  id N       node id, 1 to 4294967295, unique in the cluster; it\n"
@@ -152,7 +172,13 @@ static void node_set_help(FILE *f)
 		"  addr A     local IPv4 or IPv6 address; setting it starts (or\n"
 		"             moves) the UDP transport\n"
 		"  port P     UDP port, 1 to 65535 (default %d); needs an address,\n"
-		"             given now or before\n",
+		"             given now or before\n"
+		"  mcast G    IP multicast group of the address's family, on the\n"
+		"             node's port: heartbeats go there too, so that nodes\n"
+		"             sharing it find each other, and the sequencer sends\n"
+		"             each new entry there once; joined on the interface\n"
+		"             of the address, which must be set, now or before.\n"
+		"             \"none\" removes it\n",
 		progname, VSYNC_PORT_DEFAULT);
 }
 
@@ -161,9 +187,10 @@ static int cmd_node_set(struct cmdl *cmdl)
 	char attrs[256];
 	size_t off = 0, nest;
 	int have_id = 0, have_cluster = 0, have_addr = 0, have_port = 0;
+	int have_mcast = 0;
 	uint32_t id = 0, cluster = 0;
 	uint16_t port = 0;
-	struct ip_addr addr = { 0 };
+	struct ip_addr addr = { 0 }, mcast = { 0 };
 	const char *key, *val;
 	uint64_t v;
 	int r;
@@ -211,6 +238,14 @@ static int cmd_node_set(struct cmdl *cmdl)
 				return usage_error(NULL, "invalid port '%s': use 1 to %u", val,
 						   UINT16_MAX);
 			port = (uint16_t)v;
+		} else if (!strcmp(key, "mcast")) {
+			if (have_mcast++)
+				return usage_error(node_set_help, "mcast given twice");
+			/* none: an empty attribute; the kernel checks the rest */
+			if (strcmp(val, "none") && parse_ip(val, &mcast) < 0)
+				return usage_error(NULL,
+						   "invalid multicast group '%s': an IPv4 or IPv6 address, or none",
+						   val);
 		} else {
 			return usage_error(node_set_help, "unknown argument '%s'", key);
 		}
@@ -225,7 +260,10 @@ static int cmd_node_set(struct cmdl *cmdl)
 	    (have_addr && nla_append(attrs, sizeof(attrs), &off, VSYNC_A_NODE_ADDR,
 				     addr.bytes, addr.len) < 0) ||
 	    (have_port && nla_append(attrs, sizeof(attrs), &off, VSYNC_A_NODE_PORT,
-				     &port, sizeof(port)) < 0))
+				     &port, sizeof(port)) < 0) ||
+	    (have_mcast && nla_append(attrs, sizeof(attrs), &off,
+				      VSYNC_A_NODE_MCAST, mcast.bytes,
+				      mcast.len) < 0))
 		return error_msg("node set: request too long");
 	nla_nest_end(attrs, nest, off);
 	return vsync_request("node set", VSYNC_CMD_NODE_SET, 0, attrs, off, NULL, NULL);
@@ -233,7 +271,7 @@ static int cmd_node_set(struct cmdl *cmdl)
 
 static const struct cmd node_cmds[] = {
 	{ "show", cmd_node_show, "show this node" },
-	{ "set", cmd_node_set, "configure id, cluster, address and port" },
+	{ "set", cmd_node_set, "configure id, cluster, address, port and multicast group" },
 	{ NULL, NULL, NULL },
 };
 
