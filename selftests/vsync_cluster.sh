@@ -9,7 +9,9 @@
 # peers, a node cut off by link down or netem loss goes DOWN and comes back,
 # a node whose netns is deleted goes DOWN, a node restarted with the same id
 # comes back with a new incarnation, counters move), malformed packets from
-# vsync_inject counted by reason while the cluster stays up, netns deletion
+# vsync_inject counted by reason while the cluster stays up (each kind of
+# the ordering packets on its own too), well-formed ordering packets from a
+# node outside the view ignored and damaged ones dropped, netns deletion
 # with the transport running, rmmod with and after configured netns.
 # Leaves the module loaded. Output is KTAP.
 #
@@ -81,10 +83,36 @@ inject_drop_cluster
 inject_drop_node
 inject_drop_self
 inject_drop_field
+inject_kind_submit_header
+inject_kind_order_header
+inject_kind_ack_header
+inject_kind_accept_header
+inject_kind_view_header
+inject_kind_submit_length
+inject_kind_order_length
+inject_kind_ent_type
+inject_kind_ent_name
+inject_kind_ent_member
+inject_kind_ent_class
+inject_kind_ent_size
+inject_kind_submit_field
+inject_kind_order_seq
+inject_kind_order_origin
+inject_kind_gstate
+inject_kind_sync
+inject_kind_view_map
+inject_kind_view_field
+inject_kind_accept_view
+inject_kind_hb_flags
+inject_kind_ack_field
 inject_rx_counted
 inject_nothing_learned
 inject_cluster_still_up
 inject_valid_control_learned
+inject_stranger_ordering_ignored
+inject_stranger_order_right_epoch_ignored
+inject_mutated_ordering_dropped
+inject_strangers_gone_view_settled
 inject_flood_survived
 netns_delete_under_flood_clean
 cluster5_v4_all_up
@@ -739,6 +767,60 @@ t_inject_drop_node() { check_counter drop_node; }
 t_inject_drop_self() { check_counter drop_self; }
 t_inject_drop_field() { check_counter drop_field; }
 
+# snap_of I NAME: node I's counters into $tmp/NAME
+snap_of() {
+	vs_stats "$1" > "$tmp/$2"
+}
+# grew_by I SNAP COUNTER: how much node I's COUNTER grew since SNAP
+# (any_drop: the sum of the drop_* counters)
+grew_by() {
+	if [ "$3" = any_drop ]; then
+		echo "$(( $(vs_stats_sum "$1" '^drop_') - $(awk '$1 ~ /^drop_/ { s += $2 } END { printf "%d\n", s }' "$tmp/$2") ))"
+	else
+		echo "$(( $(vs_stat "$1" "$3") - $(snap_val "$2" "$3") ))"
+	fi
+}
+grew_ge() {	# grew_ge I SNAP COUNTER MIN
+	ge "$(grew_by "$1" "$2" "$3")" "$4"
+}
+
+# one_kind KIND: KIND sent alone to n1 raises the counter it maps to by as
+# many packets as were sent (the run of all kinds above checks a counter
+# against the sum of its kinds only)
+one_kind() {
+	[ $inj_ran = 1 ] || fail "injector did not run" || return 1
+	snap_of 1 k0
+	$VS_IP netns exec inj "$INJECT" -t 10.10.0.1 -c "$CLUSTER" -d 1 -n $INJ_N -k "$1" -r 3 \
+		> "$tmp/inj.one" 2>&1 || fail "inject $1: $(cat "$tmp/inj.one")" || return 1
+	read -r _ c sent < "$tmp/inj.one"
+	[ "${sent:-0}" -gt 0 ] 2>/dev/null || fail "injector said: $(cat "$tmp/inj.one")" || return 1
+	vs_wait_until "$VS_WAIT" grew_ge 1 k0 "$c" "$sent" ||
+		fail "$c grew by $(grew_by 1 k0 "$c") after $sent $1 packets; all drops now: $(vs_stats 1 | grep '^drop_' | tr '\n' ' ')"
+}
+
+t_inject_kind_submit_header() { one_kind submit_header; }
+t_inject_kind_order_header() { one_kind order_header; }
+t_inject_kind_ack_header() { one_kind ack_header; }
+t_inject_kind_accept_header() { one_kind accept_header; }
+t_inject_kind_view_header() { one_kind view_header; }
+t_inject_kind_submit_length() { one_kind submit_length; }
+t_inject_kind_order_length() { one_kind order_length; }
+t_inject_kind_ent_type() { one_kind ent_type; }
+t_inject_kind_ent_name() { one_kind ent_name; }
+t_inject_kind_ent_member() { one_kind ent_member; }
+t_inject_kind_ent_class() { one_kind ent_class; }
+t_inject_kind_ent_size() { one_kind ent_size; }
+t_inject_kind_submit_field() { one_kind submit_field; }
+t_inject_kind_order_seq() { one_kind order_seq; }
+t_inject_kind_order_origin() { one_kind order_origin; }
+t_inject_kind_gstate() { one_kind gstate; }
+t_inject_kind_sync() { one_kind sync; }
+t_inject_kind_view_map() { one_kind view_map; }
+t_inject_kind_view_field() { one_kind view_field; }
+t_inject_kind_accept_view() { one_kind accept_view; }
+t_inject_kind_hb_flags() { one_kind hb_flags; }
+t_inject_kind_ack_field() { one_kind ack_field; }
+
 t_inject_rx_counted() {
 	[ $inj_ran = 1 ] || fail "injector did not run" || return 1
 	total=$(awk '{ s += $3 } END { printf "%d\n", s }' "$tmp/inj.kinds")
@@ -775,6 +857,118 @@ t_inject_valid_control_learned() {
 	[ "$(kv "$l" id)" = 4000000001 ] && [ "$(kv "$l" static)" = 0 ] ||
 		fail "n1's entry for the injector: '$l' (want id=4000000001 static=0)" || return 1
 	stat_ge 1 peer_learned $((learned0 + 1)) || fail "peer_learned did not move"
+}
+
+# groups_none I...: no group at nodes I... (an entry applied from a
+# stranger's packet would have made one)
+groups_none() {
+	for _g in "$@"; do
+		[ "$(vs_ctl "$_g" node show 2>/dev/null | awk '$1 == "groups" { print $2 }')" = 0 ] ||
+			return 1
+	done
+}
+
+t_inject_stranger_ordering_ignored() {
+	# SUBMIT, ORDER and ACK, well-formed, from the injector's node id
+	# (in no view), random epochs, views and positions, at n1 (the
+	# sequencer) and n2: they pass the validator (no drop counter moves)
+	# and are then ignored (order.c: a SUBMIT from outside the view is
+	# counted in submit_ignored; an ORDER of another epoch, or at the
+	# sequencer, and an ACK of another view are dropped unseen).  The
+	# SUBMITs go last, so once they are counted the rest was read.
+	dmesg_mark
+	for i in 1 2; do
+		snap_of $i st$i
+		$VS_IP netns exec inj "$INJECT" -t 10.10.0.$i -c "$CLUSTER" -d $i -n 100 \
+			-k stranger_order,stranger_ack,stranger_submit -r $((10 + i)) -g inject \
+			> "$tmp/inj.str$i" 2>&1 || fail "inject at n$i: $(cat "$tmp/inj.str$i")" || return 1
+	done
+	for i in 1 2; do
+		sub=$(awk '$1 == "stranger_submit" { print $3 }' "$tmp/inj.str$i")
+		[ "${sub:-0}" -gt 0 ] || fail "injector said: $(cat "$tmp/inj.str$i")" || return 1
+		vs_wait_until "$VS_WAIT" grew_ge $i st$i submit_ignored "$sub" ||
+			fail "n$i: submit_ignored grew by $(grew_by $i st$i submit_ignored), want >= $sub" || return 1
+		d=$(grew_by $i st$i any_drop)
+		[ "$d" = 0 ] || fail "n$i dropped $d of the valid packets: $(vs_stats $i | grep '^drop_' | tr '\n' ' ')" || return 1
+		echo "# n$i: $(tr '\n' ' ' < "$tmp/inj.str$i")-> submit_ignored +$(grew_by $i st$i submit_ignored)"
+	done
+	groups_none 1 2 3 || fail "a group appeared: $(vs_ctl 1 group show 2>&1 | head -n 3 | tr '\n' '|')" || return 1
+	b=$(dmesg_bad "$dmesg_lines")
+	[ -z "$b" ] || fail "kernel: $b"
+}
+
+t_inject_stranger_order_right_epoch_ignored() {
+	# ORDERs from the injector's node id (in no view) that carry n2's
+	# own epoch and count positions up from 1: the view id is in every
+	# heartbeat, so a stranger may know it.  Only a node of the view may
+	# feed the stream: n2 counts them in order_ignored and applies none.
+	dmesg_mark
+	v=$(vs_view_of 2 | cut -d' ' -f1)
+	[ -n "$v" ] || fail "n2 has no view" || return 1
+	snap_of 2 ep2
+	$VS_IP netns exec inj "$INJECT" -t 10.10.0.2 -c "$CLUSTER" -d 2 -n 100 \
+		-k stranger_order -V "$v" -r 31 -g inject > "$tmp/inj.ep" 2>&1 ||
+		fail "inject at n2: $(cat "$tmp/inj.ep")" || return 1
+	vs_wait_until "$VS_WAIT" grew_ge 2 ep2 order_ignored 100 ||
+		fail "n2: order_ignored grew by $(grew_by 2 ep2 order_ignored), want >= 100" || return 1
+	echo "# n2 (view $v): $(tr '\n' ' ' < "$tmp/inj.ep")-> order_ignored +$(grew_by 2 ep2 order_ignored)"
+	groups_none 1 2 3 || fail "a group appeared: $(vs_ctl 2 group show 2>&1 | head -n 3 | tr '\n' '|')" || return 1
+	b=$(dmesg_bad "$dmesg_lines")
+	[ -z "$b" ] || fail "kernel: $b"
+}
+
+t_inject_mutated_ordering_dropped() {
+	# the same packets cut, lengthened or with bits flipped, for a while,
+	# at n1 and n2 at once: the cut and lengthened ones are all dropped,
+	# the others may be valid and are then ignored like the above
+	dmesg_mark
+	for i in 1 2; do
+		snap_of $i mu$i
+	done
+	# the injector stops itself after -T seconds
+	$VS_IP netns exec inj "$INJECT" -t 10.10.0.1 -c "$CLUSTER" -d 1 -T 2 -R 500 \
+		-k mutant_cut,mutant_flip -r 21 -g inject > "$tmp/inj.mut1" 2>&1 &
+	m1=$!
+	$VS_IP netns exec inj "$INJECT" -t 10.10.0.2 -c "$CLUSTER" -d 2 -T 2 -R 500 \
+		-k mutant_cut,mutant_flip -r 22 -g inject > "$tmp/inj.mut2" 2>&1 &
+	m2=$!
+	wait $m1 || fail "inject at n1: $(cat "$tmp/inj.mut1")"
+	wait $m2 || fail "inject at n2: $(cat "$tmp/inj.mut2")"
+	[ -z "$why" ] || return 1
+	for i in 1 2; do
+		cut=$(awk '$1 == "mutant_cut" { print $3 }' "$tmp/inj.mut$i")
+		[ "${cut:-0}" -gt 0 ] || fail "injector said: $(cat "$tmp/inj.mut$i")" || return 1
+		vs_wait_until "$VS_WAIT" grew_ge $i mu$i any_drop "$cut" ||
+			fail "n$i: drops grew by $(grew_by $i mu$i any_drop), want >= $cut" || return 1
+		echo "# n$i: $(tr '\n' ' ' < "$tmp/inj.mut$i")-> drops +$(grew_by $i mu$i any_drop), submit_ignored +$(grew_by $i mu$i submit_ignored)"
+	done
+	groups_none 1 2 3 || fail "a group appeared: $(vs_ctl 1 group show 2>&1 | head -n 3 | tr '\n' '|')" || return 1
+	b=$(dmesg_bad "$dmesg_lines")
+	[ -z "$b" ] || fail "kernel: $b"
+}
+
+# inj_down I: every entry node I has for the injector's address is down
+inj_down() {
+	! vs_nl "$1" peers 2>/dev/null | grep "^addr=10\.10\.0\.200 " | grep -qv ' state=down '
+}
+
+t_inject_strangers_gone_view_settled() {
+	# a learned peer that is up is taken into the view (membership.c),
+	# so n1 proposed the injector and waited for its ACCEPT: once the
+	# injector is silent and down, the three nodes hold one primary view
+	# of themselves again, the injector's id in no node's view
+	for i in 1 2 3; do
+		vs_wait_until "$VS_WAIT" inj_down $i ||
+			fail "n$i still has the injector up: $(vs_peer_line $i 10.10.0.200 | tr '\n' '|')" || return 1
+	done
+	vs_wait_until "$VS_WAIT" vs_agree primary "1 2 3" 1 2 3 ||
+		fail "views: $(vs_view_report 1 2 3 | tr '\n' ' ')" || return 1
+	for i in 1 2 3; do
+		case " $(vs_view_of $i) " in
+		*" 4000000001 "*) fail "n$i: $(vs_view_of $i)"; return 1 ;;
+		esac
+	done
+	vs_wait_until "$VS_WAIT" vs_all_up 3 || fail "$(vs_all_up_report 3)"
 }
 
 t_inject_flood_survived() {

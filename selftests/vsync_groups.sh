@@ -21,6 +21,12 @@
 #      majority goes on; healed, new members join on the healed nodes
 #   i  short-lived members join and leave during the stream
 #   j  a node restarts with the same node id and a new member joins there
+#   k  3 nodes, one member each, while a host outside the cluster floods
+#      every node with ordering packets (vsync_inject): well-formed ones
+#      from its own node id with random epochs and positions, and damaged
+#      ones.  Nothing of them may be delivered or join the group, the
+#      nodes keep their view while the flood lasts and agree on one
+#      primary view of the three after it, and their drop counters rise.
 #
 # usage: vsync_groups.sh [-1] [SCENARIO...]
 #   -1         one-node variant: every member in node 1; node crashes kill
@@ -30,10 +36,10 @@
 #   SCENARIO   letters of the scenarios to run (default: all)
 #
 # Every wait is bounded and nothing asserts how long anything took.
-# Environment: VS_BIN (vsync_member, vsync_check, vsyncctl; default: this
-# script's directory), VS_* of vsync_cluster_lib.sh, VSYNC_GROUPS_BUDGET
-# (seconds the whole run may take before the remaining scenarios are
-# reported as not run; default 330).
+# Environment: VS_BIN (vsync_member, vsync_check, vsyncctl, vsync_inject;
+# default: this script's directory), VS_* of vsync_cluster_lib.sh,
+# VSYNC_GROUPS_BUDGET (seconds the whole run may take before the remaining
+# scenarios are reported as not run; default 330).
 # shellcheck disable=SC3043 # local: busybox ash, dash and bash have it
 
 VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
@@ -42,6 +48,7 @@ VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
 
 MEMBER=$VS_BIN/vsync_member
 CHECK=$VS_BIN/vsync_check
+INJECT=$VS_BIN/vsync_inject
 BUDGET=${VSYNC_GROUPS_BUDGET:-330}
 
 # The stream: NMSG messages a member, IVL us apart, sizes around SIZE, in
@@ -55,6 +62,11 @@ DEADLINE=150
 T_NODES=30
 T_VIEW=20
 T_EXIT=60
+# scenario k: each node gets K_RATE packets a second; the views are read
+# once K_SEEN of them were dropped there, and again after K_DROPS
+K_RATE=500
+K_SEEN=100
+K_DROPS=600
 
 ONE=0
 while getopts 1 o; do
@@ -64,7 +76,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j}
+SCENS=${*:-a b c d e f g h i j k}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -454,6 +466,104 @@ scen_j() {	# node 3 restarts with the same id; a member joins there
 	wait_view 3 j1 j2 j4 && finish
 }
 
+# inj_down I: node I holds the injector for down, or does not know it
+inj_down() {
+	! vs_nl "$1" peers 2>/dev/null | grep "^addr=$(vs_inj_addr "$VS_FAMILY") " |
+		grep -qv ' state=down '
+}
+
+# stranger_free I: node I's group has our three members and no more: a
+# JOIN applied from the injector's packets would add one (of its node, of
+# another, or of node I with a port no socket of it has)
+stranger_free() {
+	vs_ctl "$1" group show "$group" 2>/dev/null | grep -q "^group .* members 3\$"
+}
+
+scen_k() {	# a stranger floods every node with ordering packets
+	local i n0 nodes p pids sent v0
+	cluster 3 || return 1
+	steady k1 1
+	steady k2 2
+	steady k3 3
+	wait_view 3 k1 k2 k3 && wait_traffic k1 k2 k3 || return 1
+	nodes="1 2 3"
+	[ $ONE = 1 ] && nodes=1
+	v0=$(vs_view_of 1)
+	vs_inj_create "$VS_FAMILY" || { why="no injector netns"; return 1; }
+	pids=""
+	for i in $nodes; do
+		vs_stats "$i" > "$dir/n$i.stats0"
+		# until told to stop (-T is only a bound); the members go on
+		$VS_IP netns exec inj "$INJECT" -t "$(vs_addr "$i")" -c "$VS_CLUSTER" \
+			-d "$i" -T $((T_VIEW * 4)) -R $K_RATE -g "$group" -r $((30 + i)) \
+			-k stranger_order,stranger_submit,stranger_ack,mutant_cut,mutant_flip \
+			> "$dir/inj$i.out" 2>&1 &
+		pids="$pids $!"
+	done
+	# mid-flood, twice: the stranger never accepts a view, so the view
+	# it was proposed into is never installed: the nodes keep theirs;
+	# and no JOIN of it reached the group
+	for n0 in $K_SEEN $K_DROPS; do
+		for i in $nodes; do
+			vs_wait_until $T_VIEW drops_grew "$i" "$n0" ||
+				why="${why:+$why; }n$i: drops grew by $(drops_grew "$i"), waited for $n0"
+		done
+		for i in $nodes; do
+			[ "$(vs_view_of "$i")" = "$v0" ] ||
+				why="${why:+$why; }n$i left view '$v0' for '$(vs_view_of "$i")'"
+			stranger_free "$i" ||
+				why="${why:+$why; }n$i's group: $(vs_ctl "$i" group show "$group" 2>&1 | tr '\n' '|')"
+		done
+		[ -z "$why" ] || break
+	done
+	# shellcheck disable=SC2086 # one pid a word
+	kill -TERM $pids 2>/dev/null
+	# shellcheck disable=SC2086
+	vs_wait_until $T_VIEW exited_pids $pids
+	for p in $pids; do
+		alive "$p" && kill -KILL "$p" 2>/dev/null
+		wait "$p" || why="${why:+$why; }an injector failed"
+	done
+	for i in $nodes; do
+		sed "s/^/# k: inj at n$i: /" "$dir/inj$i.out"
+	done
+	[ -z "$why" ] || return 1
+	for i in $nodes; do
+		# the cut and lengthened packets are refused, whatever else is
+		sent=$(awk '$1 == "mutant_cut" { print $3 }' "$dir/inj$i.out")
+		vs_wait_until $T_VIEW drops_grew "$i" "${sent:-1}" ||
+			why="${why:+$why; }n$i: drops grew by $(drops_grew "$i"), $sent cut packets sent"
+		n0=$(awk '$1 == "submit_ignored" { print $2 }' "$dir/n$i.stats0")
+		echo "# k: n$i: drops +$(drops_grew "$i"), submit_ignored +$(($(vs_stat "$i" submit_ignored) - n0))"
+	done
+	[ -z "$why" ] || return 1
+	# the coordinator proposed the stranger (a learned peer, up): once
+	# it is down, the nodes agree on a view of themselves again
+	for i in $nodes; do
+		vs_wait_until $T_NODES inj_down "$i" ||
+			{ why="n$i still holds the injector up"; return 1; }
+	done
+	settle "1 2 3" 1 2 3 && finish
+}
+
+# exited_pids PID...: none of them runs
+exited_pids() {
+	local p
+	for p in "$@"; do
+		! alive "$p" || return 1
+	done
+}
+
+# drops_grew I [MIN]: node I's drop counters grew by MIN since
+# $dir/nI.stats0; without MIN, print by how much
+drops_grew() {
+	local d
+	d=$(($(vs_stats_sum "$1" '^drop_') - \
+		$(awk '$1 ~ /^drop_/ { s += $2 } END { print s + 0 }' "$dir/n$1.stats0")))
+	[ -n "$2" ] || { echo "$d"; return 0; }
+	[ "$d" -ge "$2" ]
+}
+
 desc_of() {
 	case $1 in
 	a) echo a_3_nodes_steady ;;
@@ -466,6 +576,7 @@ desc_of() {
 	h) echo h_partition_3_2_heal_rejoin ;;
 	i) echo i_join_leave_under_traffic ;;
 	j) echo j_node_restart_same_id ;;
+	k) echo k_stranger_ordering_flood ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -477,7 +588,7 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-j]) ;;
+	[a-k]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
 	if [ $ONE = 1 ] && [ "$scen" = h ]; then
