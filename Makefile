@@ -205,7 +205,7 @@ demo:
 	$(Q)$(MAKE) deps
 	$(Q)$(MAKE) demo-run
 
-demo-run: userspace
+demo-run: userspace selftests
 	$(Q)$(MAKE) initramfs KVERS=$(KVER_612)
 	$(Q)$(VM)/run.sh -k $(KVER_612) -i $(BUILD)/$(KVER_612)/initramfs.cpio \
 		-o $(BUILD)/$(KVER_612)/demo -m demo -T 900

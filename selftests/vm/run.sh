@@ -138,7 +138,9 @@ fi
 echo "  VM ran ${vm_time}s"
 
 if [ "$mode" = demo ]; then
-	[ $qemu_rc = 0 ] && grep -q '^@@VSYNC@@ END' "$out/results.log" 2>/dev/null
+	# the demo's own verdict counts, not only that the VM finished
+	[ $qemu_rc = 0 ] && grep -q '^@@VSYNC@@ END' "$out/results.log" 2>/dev/null &&
+		grep -q '^@@VSYNC@@ TEST-END 1 demo.sh rc=0 ' "$out/results.log"
 	exit
 fi
 

@@ -338,7 +338,8 @@ int vsync_join(struct vsync *v, const char *group)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (v->state == ST_LEFT) {
+	/* left, or dropped by the group (a last non-primary view) */
+	if (v->state != ST_IDLE) {
 		ret = old_items_pending(v);
 		if (ret < 0)
 			return -1;

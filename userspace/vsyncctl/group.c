@@ -190,7 +190,7 @@ static void group_show_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s group show [NAME]\n\n"
-		"Print every group with a member on this node (or only group NAME):\n"
+		"Print every group of the cluster as this node holds it (or only group NAME):\n"
 		"its view id, last global sequence number, and its members in rank\n"
 		"order with their node:port, pid, messages sent and delivered and\n"
 		"bytes waiting in their receive queue.\n", progname);
