@@ -84,6 +84,9 @@ static void vsync_install(struct vsync_net *vn, const struct vsync_commit *c)
 		vn->pending.id = 0;
 	if (vn->incoming.v.id && vn->incoming.v.id <= v->id)
 		vn->incoming.v.id = 0;
+	/* a proposal of ours made from the old view is void */
+	if (vn->proposal.id && vn->proposal.id != v->id)
+		vn->proposal.id = 0;
 	vsync_order_install(vn, c);
 	/* a restarted node has left by now; next time it may join */
 	list_for_each_entry(p, &vn->peers, list)
@@ -420,11 +423,22 @@ static void vsync_commit_from_msg(struct vsync_commit *c, const __be32 *h)
 static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 			      const __be32 *h)
 {
-	u64 id = msg_view_id(h);
+	u64 id = msg_view_id(h), prev = msg_view_prev(h);
 
 	vsync_see_view_id(vn, id);
 	if (id <= vn->view.id || (vn->pending.id && id < vn->pending.id))
 		return;
+	/*
+	 * A coordinator of our view proposing from the view we came from
+	 * missed the COMMIT of ours (its maker died before it got there):
+	 * give it that first, or it would take us for joiners with another
+	 * history.
+	 */
+	if (prev == vn->commit.prev && prev < vn->view.id &&
+	    vsync_nview_has(&vn->view, p->node_id)) {
+		vsync_send_view(vn, VSYNC_MSG_COMMIT, p->node_id, &vn->commit);
+		return;
+	}
 	if (id != vn->pending.id) {
 		vsync_view_from_msg(&vn->pending, h);
 		if (!vsync_nview_has(&vn->pending, vn->node_id)) {
@@ -517,8 +531,6 @@ static void vsync_rcv_commit(struct vsync_net *vn, struct vsync_peer *p,
 			return;
 		}
 	}
-	if (vn->proposal.id && vn->proposal.id <= c.v.id)
-		vn->proposal.id = 0;
 	vsync_install(vn, &c);
 }
 
@@ -528,8 +540,6 @@ void vsync_gms_caught_up(struct vsync_net *vn)
 	struct vsync_commit c = vn->incoming;
 
 	if (c.v.id && c.v.id > vn->view.id && vn->ord.have == c.final) {
-		if (vn->proposal.id && vn->proposal.id <= c.v.id)
-			vn->proposal.id = 0;
 		vsync_install(vn, &c);
 		return;
 	}

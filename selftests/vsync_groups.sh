@@ -27,6 +27,8 @@
 #      ones.  Nothing of them may be delivered or join the group, the
 #      nodes keep their view while the flood lasts and agree on one
 #      primary view of the three after it, and their drop counters rise.
+#   l  5 nodes: node 3 crashes, and the coordinator (node 1) crashes in
+#      the view change that follows; the next node by rank completes it
 #
 # usage: vsync_groups.sh [-1] [SCENARIO...]
 #   -1         one-node variant: every member in node 1; node crashes kill
@@ -76,7 +78,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j k}
+SCENS=${*:-a b c d e f g h i j k l}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -412,6 +414,22 @@ scen_g() {	# crash during the view change that a crash started
 	settle "1 2 5" 1 2 5 && wait_view 3 g1 g2 g5 && finish
 }
 
+scen_l() {	# the coordinator crashes in the view change a crash started
+	cluster 5 || return 1
+	steady l1 1
+	steady l2 2
+	steady l3 3
+	steady l4 4
+	steady l5 5
+	wait_view 5 l1 l2 l3 l4 l5 && wait_traffic l1 l2 l5 || return 1
+	crash 3
+	# node 1 suspects node 3 after suspect_ms and proposes: die then
+	sleep "$(awk -v ms="$VS_SUSPECT_MS" 'BEGIN { printf "%.2f", ms / 1000 + 0.1 }')" 2>/dev/null ||
+		sleep 1
+	crash 1
+	settle "2 4 5" 2 4 5 && wait_view 3 l2 l4 l5 && finish
+}
+
 scen_h() {	# partition 3|2, heal, rejoin
 	cluster 5 || return 1
 	steady h1 1 -n $((NMSG * 3))
@@ -577,6 +595,7 @@ desc_of() {
 	i) echo i_join_leave_under_traffic ;;
 	j) echo j_node_restart_same_id ;;
 	k) echo k_stranger_ordering_flood ;;
+	l) echo l_coordinator_crash_in_view_change ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -588,7 +607,7 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-k]) ;;
+	[a-l]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
 	if [ $ONE = 1 ] && [ "$scen" = h ]; then
