@@ -414,15 +414,6 @@ static int parse_classes(char *list)
 	return opt.nclasses ? 0 : -1;
 }
 
-static int parse_ulong(const char *s, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return (errno || !*s || *end || *s == '-') ? -1 : 0;
-}
-
 static void bad_usage(const char *prog)
 {
 	fprintf(stderr,
@@ -446,15 +437,15 @@ static void parse_args(int argc, char **argv)
 			opt.log_path = optarg;
 			break;
 		case 'n':
-			if (parse_ulong(optarg, &opt.count))
+			if (vsync_parse_ulong(optarg, &opt.count))
 				bad_usage(argv[0]);
 			break;
 		case 'i':
-			if (parse_ulong(optarg, &opt.interval_us))
+			if (vsync_parse_ulong(optarg, &opt.interval_us))
 				bad_usage(argv[0]);
 			break;
 		case 's':
-			if (parse_ulong(optarg, &opt.size) || opt.size > VSYNC_MSG_MAX)
+			if (vsync_parse_ulong(optarg, &opt.size) || opt.size > VSYNC_MSG_MAX)
 				bad_usage(argv[0]);
 			break;
 		case 'm':
@@ -465,7 +456,7 @@ static void parse_args(int argc, char **argv)
 			opt.stop = optarg;
 			break;
 		case 'd':
-			if (parse_ulong(optarg, &v) || !v || v > 86400)
+			if (vsync_parse_ulong(optarg, &v) || !v || v > 86400)
 				bad_usage(argv[0]);
 			opt.deadline = (unsigned int)v;
 			break;

@@ -270,4 +270,14 @@ static inline void vsync_log_send(FILE *f, uint64_t seq, int order,
 		len, vsync_cksum(buf, len));
 }
 
+/* A decimal option value: all digits, no sign, in range; 0 or -1. */
+static inline int vsync_parse_ulong(const char *s, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return (errno || !*s || *end || *s == '-') ? -1 : 0;
+}
+
 #endif /* VSYNC_SELFTEST_UTIL_H */
