@@ -55,6 +55,34 @@ static bool vsync_name_ok(const char *name, u32 len, u32 room)
 	return true;
 }
 
+/* The extension words of a DATA or REPLAY entry, and its data length. */
+static bool vsync_data_ok(const __be32 *e, u32 len)
+{
+	u32 flags = ent_flags(e), data = len - ent_data_off(e);
+	u32 total, off;
+
+	if (ent_order(e) < VSYNC_ORDER_FIFO ||
+	    ent_order(e) > VSYNC_ORDER_SAFE || !ent_seq(e) ||
+	    data > VSYNC_ENT_DATA_MAX)
+		return false;
+	if ((flags & VSYNC_EF_STATE_END) && !(flags & VSYNC_EF_STATE))
+		return false;
+	if ((flags & VSYNC_EF_DEST) &&
+	    (!ent_dest_node(e) || !ent_dest_port(e)))
+		return false;
+	if ((flags & VSYNC_EF_STATE) && !(ent_xfer(e) >> 32))
+		return false;
+	if (!(flags & VSYNC_EF_FRAG))
+		return true;
+	total = ent_frag_total(e);
+	off = ent_frag_off(e);
+	/* total 0: the sender gave up the message it had begun */
+	if (!total)
+		return !off && !data;
+	return total <= VSYNC_MSG_MAX && data && off < total &&
+	       data <= total - off;
+}
+
 /*
  * The entry in a SUBMIT or ORDER payload.  @origin is the node whose
  * submission it is (0: the sequencer's own entries).
@@ -64,26 +92,41 @@ static bool vsync_entry_ok(u32 type, const __be32 *e, u32 len, u32 origin)
 	u32 n;
 
 	/* only a message may end off a word boundary */
-	if (len % 4 && type != VSYNC_ENT_DATA)
+	if (len % 4 && type != VSYNC_ENT_DATA && type != VSYNC_ENT_REPLAY)
 		return false;
 	switch (type) {
 	case VSYNC_ENT_JOIN:
 	case VSYNC_ENT_LEAVE:
 	case VSYNC_ENT_DATA:
-		if (!origin || len < VSYNC_ENT_WORDS * 4)
+	case VSYNC_ENT_REPLAY:
+		if (len < VSYNC_ENT_WORDS * 4)
 			return false;
 		if (!vsync_name_ok(ent_name(e), ent_name_len(e),
 				   len - VSYNC_ENT_WORDS * 4))
 			return false;
-		if (msg_bits(e, 0, 16, 0xffff) || ent_node(e) != origin ||
-		    !ent_port(e))
+		if (msg_bits(e, 0, 24, 0xff) || !ent_node(e) || !ent_port(e))
 			return false;
-		if (type != VSYNC_ENT_DATA)
+		/* a replayed piece is the sequencer's, of someone's message */
+		if (type == VSYNC_ENT_REPLAY ? origin : ent_node(e) != origin)
+			return false;
+		if (len < ent_data_off(e))
+			return false;
+		switch (type) {
+		case VSYNC_ENT_JOIN:
 			return !ent_order(e) && !ent_seq(e) &&
+			       !(ent_flags(e) & ~VSYNC_EF_WANT_STATE) &&
 			       len == ent_data_off(e);
-		return ent_order(e) >= VSYNC_ORDER_FIFO &&
-		       ent_order(e) <= VSYNC_ORDER_SAFE && ent_seq(e) &&
-		       len - ent_data_off(e) <= VSYNC_MSG_MAX;
+		case VSYNC_ENT_LEAVE:
+			return !ent_order(e) && !ent_seq(e) && !ent_flags(e) &&
+			       len == ent_data_off(e);
+		case VSYNC_ENT_REPLAY:
+			if (ent_flags(e) != VSYNC_EF_FRAG || !ent_frag_total(e))
+				return false;
+			fallthrough;
+		default:
+			return !(ent_flags(e) & ~VSYNC_EF_DATA_ALL) &&
+			       vsync_data_ok(e, len);
+		}
 	case VSYNC_ENT_GSTATE:
 		if (origin || len < VSYNC_GSTATE_WORDS * 4)
 			return false;

@@ -40,9 +40,15 @@
  *   flags bit 0: it holds later entries (a gap: resend from there).
  *
  * Entries (SUBMIT and ORDER payloads), by type in the flags:
- *   JOIN (1), LEAVE (2), DATA (3): e0 = group name length | order << 8,
- *     e1-e2 = member (node, port), e3-e4 = sender sequence (DATA), then
- *     the name padded to 4 bytes, then (DATA) the message.
+ *   JOIN (1), LEAVE (2), DATA (3): e0 = group name length | order << 8 |
+ *     entry flags << 16, e1-e2 = member (node, port), e3-e4 = sender
+ *     sequence (DATA), then the name padded to 4 bytes, then two words for
+ *     each of these flags that is set, in this order: FRAG (the message's
+ *     total length, this piece's offset in it), DEST (the member it is
+ *     for: node, port), STATE (the transfer: the view id the donor was
+ *     named in); then (DATA) the message or its piece.
+ *   REPLAY (6): a DATA piece (FRAG set) ordered again by a new sequencer,
+ *     for the nodes that join its view, which lack the message's start.
  *   GSTATE (4): e0 = name length, e1-e2 = view id, e3-e4 = global
  *     sequence, e5 = member count n, the padded name, n (node, port).
  *   SYNC (5): e0 = count n, then n (node, last submission id hi, lo).
@@ -90,8 +96,21 @@ enum vsync_ent_type {
 	VSYNC_ENT_DATA = 3,
 	VSYNC_ENT_GSTATE = 4,
 	VSYNC_ENT_SYNC = 5,
+	VSYNC_ENT_REPLAY = 6,
 	__VSYNC_ENT_MAX,
 };
+
+/* entry flags (e0 bits 16-23 of JOIN, LEAVE, DATA and REPLAY) */
+#define VSYNC_EF_FRAG		0x01	/* DATA: a piece of a long message */
+#define VSYNC_EF_DEST		0x02	/* DATA: for one member only */
+#define VSYNC_EF_STATE		0x04	/* DATA: state, from a donor */
+#define VSYNC_EF_STATE_END	0x08	/* DATA with STATE: the last of it */
+#define VSYNC_EF_WANT_STATE	0x10	/* JOIN: the joiner asks for state */
+#define VSYNC_EF_DATA_ALL	(VSYNC_EF_FRAG | VSYNC_EF_DEST | \
+				 VSYNC_EF_STATE | VSYNC_EF_STATE_END)
+
+/* most bytes of message in one entry (unfragmented, or one piece) */
+#define VSYNC_ENT_DATA_MAX	65536
 
 #define VSYNC_ENT_WORDS		5	/* JOIN, LEAVE, DATA */
 #define VSYNC_GSTATE_WORDS	6
@@ -387,10 +406,62 @@ static inline const char *ent_name(const __be32 *e)
 	return (const char *)&e[VSYNC_ENT_WORDS];
 }
 
+static inline u32 ent_flags(const __be32 *e)
+{
+	return msg_bits(e, 0, 16, 0xff);
+}
+
+/* word index of the first extension word, after the padded name */
+static inline u32 ent_ext(const __be32 *e)
+{
+	return VSYNC_ENT_WORDS + VSYNC_PAD4(ent_name_len(e)) / 4;
+}
+
+/* extension words that @flags call for */
+static inline u32 ent_ext_words(u32 flags)
+{
+	return 2 * (!!(flags & VSYNC_EF_FRAG) + !!(flags & VSYNC_EF_DEST) +
+		    !!(flags & VSYNC_EF_STATE));
+}
+
 /* where a DATA entry's message starts */
 static inline u32 ent_data_off(const __be32 *e)
 {
-	return VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(ent_name_len(e));
+	return (ent_ext(e) + ent_ext_words(ent_flags(e))) * 4;
+}
+
+/* FRAG: the whole message's length (0: the sender gave it up), offset */
+static inline u32 ent_frag_total(const __be32 *e)
+{
+	return msg_word(e, ent_ext(e));
+}
+
+static inline u32 ent_frag_off(const __be32 *e)
+{
+	return msg_word(e, ent_ext(e) + 1);
+}
+
+/* DEST: the member a unicast message is for */
+static inline u32 ent_dest_word(const __be32 *e)
+{
+	return ent_ext(e) + ((ent_flags(e) & VSYNC_EF_FRAG) ? 2 : 0);
+}
+
+static inline u32 ent_dest_node(const __be32 *e)
+{
+	return msg_word(e, ent_dest_word(e));
+}
+
+static inline u32 ent_dest_port(const __be32 *e)
+{
+	return msg_word(e, ent_dest_word(e) + 1);
+}
+
+/* STATE: the transfer, named by the view id that named the donor */
+static inline u64 ent_xfer(const __be32 *e)
+{
+	return msg_u64(e, ent_dest_word(e) +
+		       ((ent_flags(e) & VSYNC_EF_DEST) ? 2 : 0));
 }
 
 static inline u64 ent_gs_view(const __be32 *e)

@@ -18,5 +18,6 @@ typedef uint64_t u64;
 
 #define be32_to_cpu(x) ntohl(x)
 #define cpu_to_be32(x) htonl(x)
+#define fallthrough __attribute__((__fallthrough__))
 
 #endif
