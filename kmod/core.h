@@ -339,7 +339,7 @@ void vsync_stream_close(struct vsync_sock *vs);
 int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		      long timeo);
 struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
-				  const char *name, u32 name_len,
+				  const char *name, u32 name_len, u32 flags,
 				  size_t len, int noblock, int *err);
 
 /* order.c: the node-level total order; callers hold stream_lock */

@@ -458,10 +458,32 @@ static inline u32 ent_dest_port(const __be32 *e)
 }
 
 /* STATE: the transfer, named by the view id that named the donor */
+static inline u32 ent_xfer_word(const __be32 *e)
+{
+	return ent_dest_word(e) + ((ent_flags(e) & VSYNC_EF_DEST) ? 2 : 0);
+}
+
 static inline u64 ent_xfer(const __be32 *e)
 {
-	return msg_u64(e, ent_dest_word(e) +
-		       ((ent_flags(e) & VSYNC_EF_DEST) ? 2 : 0));
+	return msg_u64(e, ent_xfer_word(e));
+}
+
+/* writers: the flags are set first, they place the words */
+static inline void ent_set_frag(__be32 *e, u32 total, u32 off)
+{
+	msg_set_word(e, ent_ext(e), total);
+	msg_set_word(e, ent_ext(e) + 1, off);
+}
+
+static inline void ent_set_dest(__be32 *e, u32 node, u32 port)
+{
+	msg_set_word(e, ent_dest_word(e), node);
+	msg_set_word(e, ent_dest_word(e) + 1, port);
+}
+
+static inline void ent_set_xfer(__be32 *e, u64 id)
+{
+	msg_set_u64(e, ent_xfer_word(e), id);
 }
 
 static inline u64 ent_gs_view(const __be32 *e)

@@ -125,7 +125,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	rcu_read_unlock();
 	if (!g)
 		return -EPIPE;	/* left meanwhile */
-	skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, len,
+	skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, 0, len,
 				flags & MSG_DONTWAIT, &err);
 	if (!skb)
 		return err;

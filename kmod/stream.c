@@ -22,14 +22,16 @@
 #include "core.h"
 
 /*
- * An entry with room for @len bytes of message after its header and the
- * group name; the header words are the caller's.
+ * An entry with room for @len bytes of message after its header, the
+ * group name and the extension words @flags call for; the header and
+ * extension words are the caller's (ent_set_frag() and the like).
  */
 struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
-				  const char *name, u32 name_len,
+				  const char *name, u32 name_len, u32 flags,
 				  size_t len, int noblock, int *err)
 {
-	u32 hlen = VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(name_len);
+	u32 hlen = VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(name_len) +
+		   ent_ext_words(flags) * 4;
 	struct sk_buff *skb;
 	__be32 *e;
 
@@ -41,6 +43,7 @@ struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
 		return NULL;
 	e = skb_put_zero(skb, hlen);
 	msg_set_word(e, 0, name_len);
+	msg_set_bits(e, 0, 16, 0xff, flags);
 	memcpy(&e[VSYNC_ENT_WORDS], name, name_len);
 	VSYNC_ENT_CB(skb)->type = type;
 	return skb;
@@ -52,7 +55,7 @@ static struct sk_buff *vsync_member_entry(struct vsync_sock *vs, u32 type,
 	struct sk_buff *skb;
 	__be32 *e;
 
-	skb = vsync_entry_alloc(NULL, type, name, name_len, 0, 0, NULL);
+	skb = vsync_entry_alloc(NULL, type, name, name_len, 0, 0, 0, NULL);
 	e = (__be32 *)skb->data;
 	msg_set_word(e, 1, vs->id.node);
 	msg_set_word(e, 2, vs->id.port);
