@@ -16,7 +16,8 @@
  * (name): ... at FILE:LINE" for the first violation found; 2 for a usage,
  * I/O or log-format error.
  *
- * LOG FORMAT (version 1)
+ * LOG FORMAT (version 2: version 1 plus the optional c= field and the T,
+ * R and Z lines; every version 1 log is a version 2 log)
  *
  * Text, one event per line, fields separated by single spaces, numbers in
  * decimal except the checksum.  Empty lines and lines starting with '#' are
@@ -37,20 +38,48 @@
  *	minority side of a partition (or on a node merged into another
  *	partition's view) and is out of the group.  Such a view is the last V
  *	of its membership; only L and X may follow it.
- *   S SENDER_SEQ ORDER LEN CKSUM
+ *   S SENDER_SEQ ORDER LEN CKSUM [c=VECTOR]
  *	A send by this member returned success.  SENDER_SEQ counts this
  *	membership's successful sends: 1, 2, 3...  ORDER is the class the
  *	message was sent with (cmsg, else the socket's VSYNC_ORDER).
- *   D VIEW_ID NODE:PORT SENDER_SEQ GSEQ ORDER LEN CKSUM
+ *   D VIEW_ID NODE:PORT SENDER_SEQ GSEQ ORDER LEN CKSUM [c=VECTOR]
  *	The member read a data message: the fields of its vsync_msginfo
  *	(view_id, sender, sender_seq, global_seq, order), the payload length
  *	and its checksum.
+ *   c=VECTOR (optional, version 2)
+ *	The causal vector of the message: "c=-" when empty, else
+ *	"c=NODE:PORT/SEQ[,NODE:PORT/SEQ...]", each member at most once, in
+ *	any order, SEQ >= 1.  On S: what the sender had delivered, in the
+ *	view it had installed (read) before the send, up to the send: for
+ *	each member it had delivered at least one message from in that view
+ *	(itself included), the highest sender_seq delivered from it; nothing
+ *	from earlier views.  It must agree with the D lines before the S in
+ *	the same log (else a log error, exit 2).  On D: the vector the
+ *	message carries (the sender puts it in the payload), which must equal
+ *	the one on the sender's S line.  A log may give vectors on some lines
+ *	only (e.g. a reader that does not parse them); a D line without one
+ *	is checked with its S line's.
  *   L
  *	The membership ended: VSYNC_LEAVE, shutdown() or close() was called.
  *	D and V lines may follow (items queued before the leave).
  *   X
  *	After L or a non-primary view, recv returned 0: every item queued to
  *	this member was read.
+ *   T VIEW_ID LEN CKSUM (version 2)
+ *	State transfer, donor side: view VIEW_ID named this member donor, and
+ *	it wrote its state for that view's joiners: LEN bytes with checksum
+ *	CKSUM, the state as it stood when it read view VIEW_ID (the cut).
+ *	Comes after the V line of VIEW_ID, at most once per VIEW_ID; one T
+ *	serves every joiner of the view.
+ *   R VIEW_ID NODE:PORT LEN CKSUM (version 2)
+ *	State transfer, joiner side: the member read a whole state of LEN
+ *	bytes with checksum CKSUM for view VIEW_ID from donor NODE:PORT.  At
+ *	most one per membership, before any D line of a view >= VIEW_ID.
+ *   Z VIEW_ID (version 2)
+ *	State transfer restarted: the joiner threw away the partial state it
+ *	was reading for view VIEW_ID (a newer view, e.g. after its donor
+ *	died, names another donor; the R that follows names that newer view).
+ *	Only before the membership's R, and VIEW_ID is lower than the R's.
  *
  * Logs may end abruptly: a member killed with SIGKILL (alone, or with its
  * node) leaves no L.  Such a log is taken as it is, a prefix of what the
@@ -84,17 +113,37 @@
  *   length and checksum, identical at every deliverer.
  * 5 FIFO: per member, per sender and view, sender_seq goes up by one with
  *   no gap, and every member of the view starts at the same sender_seq.
+ * 6 causal: a member delivers a message carrying a causal vector (its D
+ *   line's c=, else its S line's) only after every entry q/s of the vector
+ *   that was delivered in the same view: q#s (delivered in one view by
+ *   everyone, see 3) is delivered earlier in that view if it belongs to
+ *   it; it cannot belong to a later view.  An entry nobody logged
+ *   delivering belongs to the view its sender had installed at the send
+ *   (else to the delivery's view).  The D line's vector equals the S
+ *   line's, and every D line's the others'.  FIFO messages (order 1)
+ *   promise no causal order and are exempt, but with -1.
  * 7 total: same global_seq means the same message everywhere, a message has
  *   one global_seq, and each member delivers TOTAL/SAFE messages (all
  *   messages with -1) in increasing global_seq; with -1, global_seq is
  *   consecutive and a view's gseq is that of the message before it.
+ * 8 safe: a SAFE message (order 4) delivered in view V by any member, be it
+ *   one whose log ends right after, is delivered in V by every member that
+ *   goes from V to a primary view (its next V line, without "np").  Exempt:
+ *   a member whose log ends in V, that left (L) before its next view, or
+ *   whose next view is non-primary.  (2 compares only members with the
+ *   same next view.)
  * 9 self-delivery: a sender that installs a view newer than the one its
  *   message was delivered in, delivers one of its later messages, or drains
  *   its queue after leaving (X), has delivered its own message.  Messages
  *   sent in the view that a non-primary view ends are exempt from the first
  *   and the last rule: they may be lost with the partition.
- * Not checked: 6 (causal: needs happened-before metadata not in the
- * logs), 8 (safe), 10 (state transfer), 11 (liveness).
+ * 10 state transfer: each R has the LEN and CKSUM of its donor's T for the
+ *   same view; joiner and donor are members of that view (if some log
+ *   installed it).  A donor without a log, or whose log ends without X
+ *   (killed, maybe before its T line), is taken on trust.  T, R and Z are
+ *   in the order their descriptions above say.
+ * Not checked: 11 (liveness), and whether a donor's state is what its
+ * deliveries made it (the checker sees checksums, not states).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -106,6 +155,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define ORDER_FIFO	1
 #define ORDER_TOTAL	3
 #define ORDER_SAFE	4
 
@@ -114,18 +164,27 @@ struct mid {
 	uint32_t port;
 };
 
-enum ev_type { EV_V, EV_S, EV_D, EV_L, EV_X };
+enum ev_type { EV_V, EV_S, EV_D, EV_L, EV_X, EV_T, EV_R, EV_Z };
+
+/* One entry of a causal vector: the highest sender_seq seen from a member. */
+struct cvent {
+	struct mid id;
+	uint64_t seq;
+};
 
 struct event {
 	enum ev_type type;
 	int line;
-	uint64_t view_id;	/* V, D; S: the view installed at the send */
+	uint64_t view_id;	/* V, D, T, R, Z; S: the view installed at the send */
 	uint64_t gseq;		/* V, D */
 	uint64_t seq;		/* S, D */
-	struct mid sender;	/* D */
+	struct mid sender;	/* D; R: the donor */
 	uint32_t order;		/* S, D */
-	uint64_t len;		/* S, D */
-	uint32_t cksum;		/* S, D */
+	uint64_t len;		/* S, D, T, R */
+	uint32_t cksum;		/* S, D, T, R */
+	int has_cv;		/* S, D: a c= field was given */
+	int ncv;
+	struct cvent *cv;	/* S, D: the causal vector */
 	int nmem;		/* V */
 	struct mid *mem;	/* V */
 	int np;			/* V: not primary */
@@ -159,6 +218,7 @@ struct msg {
 	uint64_t len;
 	uint32_t cksum;
 	uint64_t view_at_send;	/* view the sender had installed at S */
+	const struct event *s_ev;	/* the S line */
 	/* from the first delivery */
 	int delivered;
 	const char *d_file;
@@ -169,6 +229,8 @@ struct msg {
 	uint64_t d_len;
 	uint32_t d_cksum;
 	int last_member;	/* duplicate detection within one member */
+	const struct event *d_cv;	/* first D line with a causal vector */
+	int d_cv_member;
 };
 
 struct view {
@@ -190,7 +252,7 @@ static long nmsgs, capmsgs;
 static struct view *views;
 static long nviews, capviews;
 static long ndeliveries;
-static int one_node, verbose, ntorn, nunlogged;
+static int one_node, verbose, ntorn, nunlogged, ntransfers, nunmatched;
 
 /* ---- small helpers ---- */
 
@@ -211,7 +273,7 @@ static const char *const gname[] = {
 	[1] = "view agreement", [2] = "virtual synchrony",
 	[3] = "sending-view delivery", [4] = "integrity", [5] = "FIFO",
 	[6] = "causal", [7] = "total order", [8] = "safe",
-	[9] = "self-delivery",
+	[9] = "self-delivery", [10] = "state transfer",
 };
 
 static void violation(int g, const char *file, int line, const char *fmt, ...)
@@ -354,6 +416,22 @@ static long msg_get(int g, struct mid s, uint64_t seq)
 	return i;
 }
 
+/* The message (g, s, seq) if some line named it, else -1. */
+static long msg_find(int g, struct mid s, uint64_t seq)
+{
+	struct hkey k = msg_key(g, s, seq);
+	long *v;
+
+	for (;;) {
+		v = hfind(&msg_tab, k, 0);
+		if (!v)
+			return -1;
+		if (msgs[*v].group == g && mid_eq(msgs[*v].sender, s) && msgs[*v].seq == seq)
+			return *v;
+		k.b = k.b * 31 + 7;	/* as msg_get() probes */
+	}
+}
+
 /* ---- parsing ---- */
 
 static int group_index(const char *name)
@@ -402,6 +480,43 @@ static int parse_mid(const char *s, struct mid *m)
 		return -1;
 	*colon = '\0';
 	return parse_u32(buf, &m->node, 10) || parse_u32(colon + 1, &m->port, 10) ? -1 : 0;
+}
+
+/*
+ * The optional last field of S and D: "c=-" or
+ * "c=NODE:PORT/SEQ[,NODE:PORT/SEQ...]", each member at most once, SEQ >= 1.
+ * Returns 1 when tok is such a field (parsed into e), 0 when it is not a
+ * c= field, -1 when it is a malformed one.
+ */
+static int parse_cv(char *tok, struct event *e)
+{
+	char *q, *slash, *save;
+	int i;
+
+	if (strncmp(tok, "c=", 2))
+		return 0;
+	e->has_cv = 1;
+	tok += 2;
+	if (!strcmp(tok, "-"))
+		return 1;
+	if (!*tok || *tok == ',' || tok[strlen(tok) - 1] == ',' || strstr(tok, ",,"))
+		return -1;
+	for (q = strtok_r(tok, ",", &save); q; q = strtok_r(NULL, ",", &save)) {
+		struct cvent c;
+
+		slash = strchr(q, '/');
+		if (!slash)
+			return -1;
+		*slash = '\0';
+		if (parse_mid(q, &c.id) || parse_u64(slash + 1, &c.seq, 10) || !c.seq)
+			return -1;
+		for (i = 0; i < e->ncv; i++)
+			if (mid_eq(e->cv[i].id, c.id))
+				return -1;
+		e->cv = xrealloc(e->cv, (e->ncv + 1) * sizeof(*e->cv));
+		e->cv[e->ncv++] = c;
+	}
+	return 1;
 }
 
 static struct event *new_event(struct member *m, enum ev_type t, int line)
@@ -502,24 +617,52 @@ static void parse_file(const char *path)
 		case 'S': {
 			struct event *e = new_event(cur, EV_S, lineno);
 
-			if (ntok != 5 || parse_u64(tok[1], &e->seq, 10) ||
+			if (ntok < 5 || ntok > 6 || parse_u64(tok[1], &e->seq, 10) ||
 			    parse_u32(tok[2], &e->order, 10) ||
 			    parse_u64(tok[3], &e->len, 10) ||
-			    parse_u32(tok[4], &e->cksum, 16))
+			    parse_u32(tok[4], &e->cksum, 16) ||
+			    (ntok == 6 && parse_cv(tok[5], e) != 1))
 				die("%s:%d: bad S line", path, lineno);
 			break;
 		}
 		case 'D': {
 			struct event *e = new_event(cur, EV_D, lineno);
 
-			if (ntok != 8 || parse_u64(tok[1], &e->view_id, 10) ||
+			if (ntok < 8 || ntok > 9 || parse_u64(tok[1], &e->view_id, 10) ||
 			    parse_mid(tok[2], &e->sender) ||
 			    parse_u64(tok[3], &e->seq, 10) ||
 			    parse_u64(tok[4], &e->gseq, 10) ||
 			    parse_u32(tok[5], &e->order, 10) ||
 			    parse_u64(tok[6], &e->len, 10) ||
-			    parse_u32(tok[7], &e->cksum, 16))
+			    parse_u32(tok[7], &e->cksum, 16) ||
+			    (ntok == 9 && parse_cv(tok[8], e) != 1))
 				die("%s:%d: bad D line", path, lineno);
+			break;
+		}
+		case 'T': {
+			struct event *e = new_event(cur, EV_T, lineno);
+
+			if (ntok != 4 || parse_u64(tok[1], &e->view_id, 10) ||
+			    parse_u64(tok[2], &e->len, 10) ||
+			    parse_u32(tok[3], &e->cksum, 16))
+				die("%s:%d: bad T line", path, lineno);
+			break;
+		}
+		case 'R': {
+			struct event *e = new_event(cur, EV_R, lineno);
+
+			if (ntok != 5 || parse_u64(tok[1], &e->view_id, 10) ||
+			    parse_mid(tok[2], &e->sender) ||
+			    parse_u64(tok[3], &e->len, 10) ||
+			    parse_u32(tok[4], &e->cksum, 16))
+				die("%s:%d: bad R line", path, lineno);
+			break;
+		}
+		case 'Z': {
+			struct event *e = new_event(cur, EV_Z, lineno);
+
+			if (ntok != 2 || parse_u64(tok[1], &e->view_id, 10))
+				die("%s:%d: bad Z line", path, lineno);
 			break;
 		}
 		case 'L':
@@ -625,12 +768,100 @@ struct fifo_state {
 	uint64_t view, seq;
 };
 
+/*
+ * The causal vector of an S line is what its member delivered in the view
+ * it had installed (cv) before the send: the last sender_seq of every
+ * member it delivered from in that view, nothing else.  The vector is
+ * computed from the same deliveries the log shows, so a mismatch is a
+ * fault of the log's writer, not of the socket.
+ */
+static void check_send_cv(const struct member *m, const struct event *e,
+			  const struct event *cv, const struct fifo_state *fs, int nfs)
+{
+	int i, j, n = 0;
+
+	for (j = 0; j < nfs; j++) {
+		if (!cv || fs[j].view != cv->view_id)
+			continue;
+		n++;
+		for (i = 0; i < e->ncv; i++)
+			if (mid_eq(e->cv[i].id, fs[j].sender))
+				break;
+		if (i == e->ncv || e->cv[i].seq != fs[j].seq)
+			die("%s:%d: the causal vector of S %llu lacks " MIDF "/%llu, the last message delivered from " MIDF " in view %llu",
+			    m->file, e->line, (unsigned long long)e->seq, MIDA(fs[j].sender),
+			    (unsigned long long)fs[j].seq, MIDA(fs[j].sender),
+			    (unsigned long long)cv->view_id);
+	}
+	if (n != e->ncv)
+		die("%s:%d: the causal vector of S %llu names a member that nothing was delivered from in view %llu",
+		    m->file, e->line, (unsigned long long)e->seq,
+		    (unsigned long long)(cv ? cv->view_id : 0));
+}
+
+/* The state transfer rules a membership's own log shows (guarantee 10). */
+static void check_transfer_order(const struct member *m, int k, uint64_t max_dview,
+				 int have_d)
+{
+	const struct event *e = &m->ev[k];
+	int j, installed = 0;
+
+	switch (e->type) {
+	case EV_T:
+		for (j = 0; j < k; j++) {
+			const struct event *o = &m->ev[j];
+
+			if (o->type == EV_V && o->view_id == e->view_id)
+				installed = 1;
+			if (o->type == EV_T && o->view_id == e->view_id)
+				violation(10, m->file, e->line,
+					  "donor " MIDF " wrote its state for view %llu twice (first at line %d)",
+					  MIDA(m->id), (unsigned long long)e->view_id, o->line);
+		}
+		if (!installed)
+			violation(10, m->file, e->line,
+				  "donor " MIDF " wrote its state for view %llu before it read view %llu",
+				  MIDA(m->id), (unsigned long long)e->view_id,
+				  (unsigned long long)e->view_id);
+		break;
+	case EV_R:
+		for (j = 0; j < k; j++) {
+			const struct event *o = &m->ev[j];
+
+			if (o->type == EV_R)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " read a second state (the first at line %d)",
+					  MIDA(m->id), o->line);
+			if (o->type == EV_Z && o->view_id >= e->view_id)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " reads the state of view %llu after it discarded the state of view %llu (line %d)",
+					  MIDA(m->id), (unsigned long long)e->view_id,
+					  (unsigned long long)o->view_id, o->line);
+		}
+		if (have_d && max_dview >= e->view_id)
+			violation(10, m->file, e->line,
+				  "joiner " MIDF " reads the state of view %llu after delivering a message of view %llu",
+				  MIDA(m->id), (unsigned long long)e->view_id,
+				  (unsigned long long)max_dview);
+		break;
+	case EV_Z:
+		for (j = 0; j < k; j++)
+			if (m->ev[j].type == EV_R)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " discards a state after it read a whole one (line %d)",
+					  MIDA(m->id), m->ev[j].line);
+		break;
+	default:
+		break;
+	}
+}
+
 static void check_member(int mi)
 {
 	struct member *m = &members[mi];
 	struct event *cv = NULL;	/* current view */
-	uint64_t next_s = 1, last_tot = 0, last_gseq = 0;
-	int have_tot = 0, have_gseq = 0, i, j, created;
+	uint64_t next_s = 1, last_tot = 0, last_gseq = 0, max_dview = 0;
+	int have_tot = 0, have_gseq = 0, have_d = 0, i, j, created;
 	struct fifo_state *fs = NULL;
 	int nfs = 0;
 
@@ -712,6 +943,8 @@ static void check_member(int mi)
 					  "member " MIDF " sent #%llu after the non-primary view %llu",
 					  MIDA(m->id), (unsigned long long)e->seq,
 					  (unsigned long long)cv->view_id);
+			if (e->has_cv)
+				check_send_cv(m, e, cv, fs, nfs);
 			next_s++;
 			m->nsent++;
 			e->view_id = cv ? cv->view_id : 0;
@@ -724,6 +957,7 @@ static void check_member(int mi)
 			g->len = e->len;
 			g->cksum = e->cksum;
 			g->view_at_send = cv ? cv->view_id : 0;
+			g->s_ev = e;
 			break;
 		}
 		case EV_D: {
@@ -731,6 +965,9 @@ static void check_member(int mi)
 			int tot;
 
 			ndeliveries++;
+			have_d = 1;
+			if (e->view_id > max_dview)
+				max_dview = e->view_id;
 			if (!cv)
 				violation(3, m->file, e->line,
 					  "message " MIDF "#%llu delivered before any view",
@@ -867,6 +1104,11 @@ static void check_member(int mi)
 				die("%s:%d: X line before L or a non-primary view",
 				    m->file, e->line);
 			m->drained = 1;
+			break;
+		case EV_T:
+		case EV_R:
+		case EV_Z:
+			check_transfer_order(m, i, max_dview, have_d);
 			break;
 		}
 	}
@@ -1172,6 +1414,274 @@ static void check_self_delivery(void)
 	}
 }
 
+/* ---- guarantee 6: causal ---- */
+
+static void describe_cv(const struct event *e, char *buf, size_t len)
+{
+	size_t n;
+	int i;
+
+	if (!e->ncv) {
+		snprintf(buf, len, "c=-");
+		return;
+	}
+	n = snprintf(buf, len, "c=");
+	for (i = 0; i < e->ncv && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s" MIDF "/%llu", i ? "," : "",
+			      MIDA(e->cv[i].id), (unsigned long long)e->cv[i].seq);
+}
+
+/* Same entries, in any order (neither names a member twice). */
+static int cv_eq(const struct event *a, const struct event *b)
+{
+	int i, j;
+
+	if (a->ncv != b->ncv)
+		return 0;
+	for (i = 0; i < a->ncv; i++) {
+		for (j = 0; j < b->ncv; j++)
+			if (mid_eq(a->cv[i].id, b->cv[j].id))
+				break;
+		if (j == b->ncv || a->cv[i].seq != b->cv[j].seq)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Every D line that carries a causal vector (its own c= field, else the
+ * one of the message's S line): each entry q/s is a message that happened
+ * before it.  If q#s was delivered in the view of this delivery (a message
+ * has one view everywhere, guarantee 3), this member must have delivered it
+ * earlier in that view.  A message delivered in an older view comes first
+ * anyway; one in a later view cannot have happened before.  When nobody
+ * logged delivering q#s, it belongs to the view the sender had installed
+ * when it sent (S), else to the view of this delivery.  FIFO messages
+ * (order 1) promise no causal order and are exempt, but with -1 (one total
+ * order for every class).
+ */
+static void check_causal(void)
+{
+	long *mark = xrealloc(NULL, nmsgs * sizeof(*mark)), stamp = 0, i, x;
+	char d[64], dx[64], c1[256], c2[256];
+	int mi, k, j;
+
+	for (i = 0; i < nmsgs; i++)
+		mark[i] = -1;
+	for (mi = 0; mi < nmembers; mi++) {
+		struct member *m = &members[mi];
+
+		stamp++;
+		for (k = 0; k < m->nev; k++) {
+			const struct event *e = &m->ev[k], *vec = NULL, *ref;
+			struct msg *g;
+			uint64_t vx;
+
+			if (e->type == EV_V)
+				stamp++;
+			if (e->type != EV_D)
+				continue;
+			g = &msgs[e->msg];
+			describe_msg(e->msg, d, sizeof(d));
+			if (g->s_ev && g->s_ev->has_cv)
+				vec = g->s_ev;
+			if (e->has_cv) {
+				/* the vector it carries is the one its sender computed */
+				ref = vec ? vec : g->d_cv;
+				if (!ref) {
+					g->d_cv = e;
+					g->d_cv_member = mi;
+				} else if (!cv_eq(e, ref)) {
+					describe_cv(e, c1, sizeof(c1));
+					describe_cv(ref, c2, sizeof(c2));
+					violation(6, m->file, e->line,
+						  "message %s carries causal vector %s here, %s on the %s line at %s:%d",
+						  d, c1, c2, ref == vec ? "S" : "D",
+						  members[ref == vec ? g->sender_member :
+							  g->d_cv_member].file, ref->line);
+				}
+				vec = e;
+			}
+			if (vec && (one_node || e->order != ORDER_FIFO)) {
+				for (j = 0; j < vec->ncv; j++) {
+					x = msg_find(m->group, vec->cv[j].id, vec->cv[j].seq);
+					if (x >= 0 && msgs[x].delivered)
+						vx = msgs[x].d_view;
+					else
+						vx = g->sent ? g->view_at_send : e->view_id;
+					snprintf(dx, sizeof(dx), MIDF "#%llu", MIDA(vec->cv[j].id),
+						 (unsigned long long)vec->cv[j].seq);
+					if (vx > e->view_id)
+						violation(6, m->file, e->line,
+							  "message %s, delivered in view %llu, follows %s, which was delivered in the later view %llu",
+							  d, (unsigned long long)e->view_id, dx,
+							  (unsigned long long)vx);
+					if (vx == e->view_id && (x < 0 || mark[x] != stamp))
+						violation(6, m->file, e->line,
+							  "member " MIDF " delivers %s in view %llu before %s, which happened before it",
+							  MIDA(m->id), d, (unsigned long long)e->view_id, dx);
+				}
+			}
+			mark[e->msg] = stamp;
+		}
+	}
+	free(mark);
+}
+
+/* ---- guarantee 8: safe ---- */
+
+static int cmp_safe(const void *a, const void *b)
+{
+	const struct msg *x = &msgs[*(const long *)a], *y = &msgs[*(const long *)b];
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->d_view != y->d_view)
+		return x->d_view < y->d_view ? -1 : 1;
+	return cmp_long(a, b);
+}
+
+/*
+ * Member mi went from view cur to the primary view next, delivering got[]
+ * in cur: it must hold every SAFE message anybody delivered in cur.
+ */
+static void check_safe_segment(int mi, const struct event *cur, const struct event *next,
+			       long *got, int ngot, const long *safe, long nsafe)
+{
+	const struct member *m = &members[mi];
+	long lo = 0, hi = nsafe, mid;
+	char d[64];
+
+	qsort(got, ngot, sizeof(*got), cmp_long);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (msgs[safe[mid]].group < m->group ||
+		    (msgs[safe[mid]].group == m->group && msgs[safe[mid]].d_view < cur->view_id))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nsafe && msgs[safe[lo]].group == m->group &&
+	     msgs[safe[lo]].d_view == cur->view_id; lo++) {
+		if (bsearch(&safe[lo], got, ngot, sizeof(*got), cmp_long))
+			continue;
+		describe_msg(safe[lo], d, sizeof(d));
+		violation(8, m->file, next->line,
+			  "member " MIDF " went from view %llu to the primary view %llu without the SAFE message %s, delivered in view %llu at %s:%d",
+			  MIDA(m->id), (unsigned long long)cur->view_id,
+			  (unsigned long long)next->view_id, d,
+			  (unsigned long long)cur->view_id, msgs[safe[lo]].d_file,
+			  msgs[safe[lo]].d_line);
+	}
+}
+
+/*
+ * A SAFE message delivered by anybody in V, even by a member killed right
+ * after, is held by every member of V that goes on from V to a primary
+ * view.  Exempt: members whose log ends in V, who left (L) before their
+ * next view, or whose next view is non-primary.
+ */
+static void check_safe(void)
+{
+	long *safe = NULL, nsafe = 0, i, *got = NULL;
+	int mi, k, ngot;
+
+	for (i = 0; i < nmsgs; i++) {
+		if (!msgs[i].delivered || msgs[i].d_order != ORDER_SAFE)
+			continue;
+		safe = xrealloc(safe, (nsafe + 1) * sizeof(*safe));
+		safe[nsafe++] = i;
+	}
+	if (!nsafe)
+		return;
+	qsort(safe, nsafe, sizeof(*safe), cmp_safe);
+	for (mi = 0; mi < nmembers; mi++) {
+		const struct member *m = &members[mi];
+		const struct event *cur = NULL;
+		int left = 0;
+
+		ngot = 0;
+		for (k = 0; k < m->nev; k++) {
+			const struct event *e = &m->ev[k];
+
+			if (e->type == EV_D) {
+				got = xrealloc(got, (ngot + 1) * sizeof(*got));
+				got[ngot++] = e->msg;
+			} else if (e->type == EV_L) {
+				left = 1;
+			} else if (e->type == EV_V) {
+				if (cur && !left && !e->np)
+					check_safe_segment(mi, cur, e, got, ngot, safe, nsafe);
+				cur = e;
+				ngot = 0;
+			}
+		}
+	}
+	free(got);
+	free(safe);
+}
+
+/* ---- guarantee 10: state transfer ---- */
+
+/*
+ * Every R matches the T of its donor for the same view: same length, same
+ * checksum.  Joiner and donor are members of that view.  A donor without a
+ * log, or whose log was cut (no X), may have died before its T line.
+ */
+static void check_state_transfer(void)
+{
+	int mi, k, di, j;
+
+	for (mi = 0; mi < nmembers; mi++) {
+		const struct member *m = &members[mi];
+
+		for (k = 0; k < m->nev; k++) {
+			const struct event *e = &m->ev[k], *t = NULL;
+			struct hkey key = { .a = (uint64_t)m->group, .b = e->view_id };
+			const struct member *dm;
+			long *v;
+
+			if (e->type != EV_R)
+				continue;
+			ntransfers++;
+			v = hfind(&view_tab, key, 0);
+			if (v && in_list(views[*v].mem, views[*v].nmem, m->id) < 0)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " read a state for view %llu, which does not list it",
+					  MIDA(m->id), (unsigned long long)e->view_id);
+			if (v && in_list(views[*v].mem, views[*v].nmem, e->sender) < 0)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " read a state for view %llu from " MIDF ", which that view does not list",
+					  MIDA(m->id), (unsigned long long)e->view_id,
+					  MIDA(e->sender));
+			di = find_member(m->group, e->sender);
+			if (di < 0) {
+				nunmatched++;
+				continue;
+			}
+			dm = &members[di];
+			for (j = 0; j < dm->nev && !t; j++)
+				if (dm->ev[j].type == EV_T && dm->ev[j].view_id == e->view_id)
+					t = &dm->ev[j];
+			if (!t && !dm->drained) {
+				nunmatched++;
+				continue;
+			}
+			if (!t)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " read a state for view %llu from " MIDF ", whose log (%s, read to its end) wrote none",
+					  MIDA(m->id), (unsigned long long)e->view_id,
+					  MIDA(e->sender), dm->file);
+			if (t->len != e->len || t->cksum != e->cksum)
+				violation(10, m->file, e->line,
+					  "joiner " MIDF " read a state for view %llu of %llu bytes, checksum %08x; its donor " MIDF " wrote %llu bytes, checksum %08x at %s:%d",
+					  MIDA(m->id), (unsigned long long)e->view_id,
+					  (unsigned long long)e->len, e->cksum, MIDA(e->sender),
+					  (unsigned long long)t->len, t->cksum, dm->file, t->line);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int opt, i, nnp = 0;
@@ -1204,6 +1714,9 @@ int main(int argc, char **argv)
 	check_fifo_start();
 	check_virtual_synchrony();
 	check_self_delivery();
+	check_causal();
+	check_safe();
+	check_state_transfer();
 	for (i = 0; i < nmsgs; i++) {
 		nsent += msgs[i].sent;
 		ndel += msgs[i].delivered;
@@ -1217,6 +1730,10 @@ int main(int argc, char **argv)
 		printf(", %d non-primary", nnp);
 	if (nunlogged)
 		printf(", %d sent unlogged", nunlogged);
+	if (ntransfers)
+		printf(", %d state transfers", ntransfers);
+	if (nunmatched)
+		printf(" (%d unmatched: donor log missing or cut)", nunmatched);
 	if (ntorn)
 		printf(", %d unfinished lines", ntorn);
 	printf("%s\n", one_node ? " (one node)" : "");

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Self-test of vsync_check: hand-made logs of one group with three members
-# (a.log 1:1, b.log 1:2, c.log 1:3), and of a group cut by a partition
-# (np_clean below).  The clean sets must pass, with and without -1; every
-# broken set must be rejected (exit 1) naming the right guarantee.  Needs no
-# kernel: runs on the build host and in the VM.  Output is KTAP.
+# (a.log 1:1, b.log 1:2, c.log 1:3), the same with causal vectors
+# (causal_clean), with state transfers (st_clean), and of a group cut by a
+# partition (np_clean below).  The clean sets must pass, with and without
+# -1; every broken set must be rejected (exit 1) naming the right guarantee.
+# Needs no kernel: runs on the build host and in the VM.  Output is KTAP.
 #
 # usage: vsync_check_selftest.sh [PATH_TO_vsync_check]
 
@@ -18,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=35
+NTESTS=67
 n=0
 failed=0
 
@@ -135,6 +136,109 @@ EOF
 }
 NP="V 9223372036854775811 3 3:1,3:2 np"
 
+# The clean run with causal vectors (c=) on every S and D line.  Classes
+# changed so that causal order is not implied by total order: in view 3
+# both messages are CAUSAL and A sends #3 after delivering C's #1; in view
+# 4 B sends its CAUSAL #2 after delivering A's FIFO #4.  In view 2 B sends
+# after delivering A's #2.  gseq stays consecutive (passes with -1).
+causal_clean() {
+	d=$1
+	mkdir -p "$d"
+	cat > "$d/a.log" <<'EOF'
+M g 1:1
+V 1 0 1:1
+S 1 3 5 4f9f2cab c=-
+D 1 1:1 1 1 3 5 4f9f2cab c=-
+V 2 1 1:1,1:2
+S 2 1 3 1a47e90b c=-
+D 2 1:1 2 2 1 3 1a47e90b c=-
+D 2 1:2 1 3 3 0 811c9dc5 c=1:1/2
+V 3 3 1:1,1:2,1:3
+D 3 1:3 1 4 2 2 58637fda c=-
+S 3 2 4 ce3479bd c=1:3/1
+D 3 1:1 3 5 2 4 ce3479bd c=1:3/1
+V 4 5 1:1,1:2
+S 4 1 1 f40c425c c=-
+S 5 1 1 f70c4715 c=-
+D 4 1:1 4 6 1 1 f40c425c c=-
+D 4 1:2 2 7 2 1 ff0c53ad c=1:1/4
+D 4 1:1 5 8 1 1 f70c4715 c=-
+L
+X
+EOF
+	cat > "$d/b.log" <<'EOF'
+M g 1:2
+V 2 1 1:1,1:2
+D 2 1:1 2 2 1 3 1a47e90b c=-
+S 1 3 0 811c9dc5 c=1:1/2
+D 2 1:2 1 3 3 0 811c9dc5 c=1:1/2
+V 3 3 1:1,1:2,1:3
+D 3 1:3 1 4 2 2 58637fda c=-
+D 3 1:1 3 5 2 4 ce3479bd c=1:3/1
+V 4 5 1:1,1:2
+D 4 1:1 4 6 1 1 f40c425c c=-
+S 2 2 1 ff0c53ad c=1:1/4
+D 4 1:2 2 7 2 1 ff0c53ad c=1:1/4
+D 4 1:1 5 8 1 1 f70c4715 c=-
+L
+X
+EOF
+	cat > "$d/c.log" <<'EOF'
+M g 1:3
+V 3 3 1:1,1:2,1:3
+S 1 2 2 58637fda c=-
+D 3 1:3 1 4 2 2 58637fda c=-
+D 3 1:1 3 5 2 4 ce3479bd c=1:3/1
+L
+X
+EOF
+}
+
+# State transfers: B joins in view 2, A its donor (T/R of 5 bytes: its
+# state "hello").  C joins in view 3 with donor B; B is killed (its log
+# ends after its T), so C discards the partial state (Z 3) and gets the
+# state ("helloabc", 9f7d1cd5) from A, its donor in view 4.  gseq stays
+# consecutive (passes with -1).
+st_clean() {
+	d=$1
+	mkdir -p "$d"
+	cat > "$d/a.log" <<'EOF'
+M g 1:1
+V 1 0 1:1
+S 1 3 5 4f9f2cab
+D 1 1:1 1 1 3 5 4f9f2cab
+V 2 1 1:1,1:2
+T 2 5 4f9f2cab
+D 2 1:2 1 2 3 3 1a47e90b
+V 3 2 1:1,1:2,1:3
+V 4 2 1:1,1:3
+T 4 8 9f7d1cd5
+S 2 3 1 ff0c53ad
+D 4 1:1 2 3 3 1 ff0c53ad
+L
+X
+EOF
+	cat > "$d/b.log" <<'EOF'
+M g 1:2
+V 2 1 1:1,1:2
+R 2 1:1 5 4f9f2cab
+S 1 3 3 1a47e90b
+D 2 1:2 1 2 3 3 1a47e90b
+V 3 2 1:1,1:2,1:3
+T 3 8 9f7d1cd5
+EOF
+	cat > "$d/c.log" <<'EOF'
+M g 1:3
+V 3 2 1:1,1:2,1:3
+V 4 2 1:1,1:3
+Z 3
+R 4 1:1 8 9f7d1cd5
+D 4 1:1 2 3 3 1 ff0c53ad
+L
+X
+EOF
+}
+
 # expect NAME WANT(0 or guarantee number) [checker options] -- DIR
 # WANT 0: must exit 0 with an OK line; WANT N: must exit 1 naming guarantee N.
 expect() {
@@ -171,6 +275,14 @@ mknp() {
 	np_clean "$tmp/$1"
 	echo "$tmp/$1"
 }
+mkc() {
+	causal_clean "$tmp/$1"
+	echo "$tmp/$1"
+}
+mkst() {
+	st_clean "$tmp/$1"
+	echo "$tmp/$1"
+}
 
 # Line edits by exact match (awk: same in busybox and on the host).
 # del FILE LINE / rep FILE LINE NEW / after FILE LINE NEW
@@ -183,6 +295,11 @@ rep() {
 }
 after() {
 	awk -v p="$2" -v l="$3" '{ print } $0 == p { print l }' "$1" > "$1.new" &&
+		mv "$1.new" "$1"
+}
+# nocv FILE: drop the c= field of every D line (a reader that logs none)
+nocv() {
+	awk '$1 == "D" { sub(/ c=[^ ]*$/, "") } { print }' "$1" > "$1.new" &&
 		mv "$1.new" "$1"
 }
 
@@ -338,6 +455,184 @@ expect cut_short_two_unlogged_sends 4 "$d"
 d=$(mk bad_format)
 echo "Q what" >> "$d/a.log"
 expect bad_log_line_is_an_error fmt "$d"
+
+# 6 causal
+d=$(mkc causal_clean)
+expect causal_clean_passes 0 "$d"
+expect causal_clean_passes_one_node 0 -1 "$d"
+
+# a reader that logs no vectors: the S line's vector applies
+d=$(mkc causal_no_d_vectors)
+nocv "$d/b.log"
+expect causal_vectors_of_s_lines_only_pass 0 "$d"
+
+# A delivers B's #2, which B sent after delivering A's #4, before A's #4
+d=$(mkc g6_own)
+del "$d/a.log" "D 4 1:1 4 6 1 1 f40c425c c=-"
+after "$d/a.log" "D 4 1:2 2 7 2 1 ff0c53ad c=1:1/4" "D 4 1:1 4 6 1 1 f40c425c c=-"
+expect g6_own_message_after_its_consequence 6 "$d"
+
+# the same with B's #2 a FIFO message: no causal promise
+for f in a b; do
+	rep "$d/$f.log" "D 4 1:2 2 7 2 1 ff0c53ad c=1:1/4" "D 4 1:2 2 7 1 1 ff0c53ad c=1:1/4"
+done
+rep "$d/b.log" "S 2 2 1 ff0c53ad c=1:1/4" "S 2 1 1 ff0c53ad c=1:1/4"
+expect g6_fifo_message_exempt 0 "$d"
+
+# B delivers A's #3 (sent after A delivered C's #1) before C's #1
+d=$(mkc g6_third)
+del "$d/b.log" "D 3 1:3 1 4 2 2 58637fda c=-"
+after "$d/b.log" "D 3 1:1 3 5 2 4 ce3479bd c=1:3/1" "D 3 1:3 1 4 2 2 58637fda c=-"
+expect g6_third_party_order 6 "$d"
+
+nocv "$d/b.log"
+expect g6_third_party_order_by_s_vector 6 "$d"
+
+d=$(mkc g6_meta)
+rep "$d/b.log" "D 3 1:1 3 5 2 4 ce3479bd c=1:3/1" "D 3 1:1 3 5 2 4 ce3479bd c=-"
+expect g6_delivered_vector_differs_from_sent 6 "$d"
+
+# without the S line's vector, deliveries are compared with each other
+d=$(mkc g6_meta_d)
+rep "$d/a.log" "S 3 2 4 ce3479bd c=1:3/1" "S 3 2 4 ce3479bd"
+rep "$d/c.log" "D 3 1:1 3 5 2 4 ce3479bd c=1:3/1" "D 3 1:1 3 5 2 4 ce3479bd c=1:2/1"
+expect g6_delivered_vectors_differ 6 "$d"
+
+# C, killed in view 3, sent #2 unlogged; its vector names A's #4 of view 4
+d=$(mkc g6_later)
+for l in L X; do
+	del "$d/c.log" "$l"
+done
+for f in a b; do
+	after "$d/$f.log" "D 3 1:1 3 5 2 4 ce3479bd c=1:3/1" "D 3 1:3 2 9 2 1 ff0c53ad c=1:1/4"
+done
+expect g6_vector_names_message_of_later_view 6 "$d"
+
+# an S vector that is not what its writer delivered: the log is wrong
+d=$(mkc g6_bad_s_vector)
+rep "$d/a.log" "S 3 2 4 ce3479bd c=1:3/1" "S 3 2 4 ce3479bd c=-"
+expect g6_s_vector_not_the_deliveries fmt "$d"
+
+d=$(mkc g6_bad_syntax)
+rep "$d/c.log" "D 3 1:1 3 5 2 4 ce3479bd c=1:3/1" "D 3 1:1 3 5 2 4 ce3479bd c=1:3"
+expect g6_bad_vector_is_an_error fmt "$d"
+
+# 8 safe
+# C, who left, delivered its SAFE #1 in view 3; A and B went on without it
+d=$(mk g8_left)
+for f in a b; do
+	del "$d/$f.log" "D 3 1:3 1 4 4 2 58637fda"
+done
+expect g8_safe_message_of_leaver_missing 8 "$d"
+
+# C and D (minority) delivered C's SAFE #2 in view 2; A and B went on
+# without it (guarantee 2 compares only members with the same next view)
+d=$(mknp np_g8)
+rep "$d/c.log" "S 2 3 1 ff0c53ad" "S 2 4 1 ff0c53ad"
+after "$d/c.log" "S 2 4 1 ff0c53ad" "D 2 3:1 2 9 4 1 ff0c53ad"
+after "$d/d.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 3:1 2 9 4 1 ff0c53ad"
+expect np_g8_safe_message_of_minority_missing 8 "$d"
+
+# exempt: C killed in view 3 before A's SAFE #3
+d=$(mk g8_killed)
+rep "$d/a.log" "S 3 3 4 ce3479bd" "S 3 4 4 ce3479bd"
+for f in a b; do
+	rep "$d/$f.log" "D 3 1:1 3 5 3 4 ce3479bd" "D 3 1:1 3 5 4 4 ce3479bd"
+done
+for l in "D 3 1:1 3 5 3 4 ce3479bd" L X; do
+	del "$d/c.log" "$l"
+done
+expect g8_killed_member_exempt 0 "$d"
+
+# exempt: C and D, whose next view is non-primary, lack B's SAFE #1
+d=$(mknp np_g8_exempt)
+rep "$d/b.log" "S 1 1 2 58637fda" "S 1 4 2 58637fda"
+for f in a b; do
+	rep "$d/$f.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 2:1 1 3 4 2 58637fda"
+done
+for f in c d; do
+	del "$d/$f.log" "D 2 2:1 1 3 1 2 58637fda"
+done
+expect np_g8_minority_exempt 0 "$d"
+
+# exempt: B left before its next view.  C's SAFE #2 of view 2 reached A
+# (then killed), C and D, not B, the only one to go on to view 3.
+d=$(mknp np_g8_leaver)
+rep "$d/c.log" "S 2 3 1 ff0c53ad" "S 2 4 1 ff0c53ad"
+after "$d/c.log" "S 2 4 1 ff0c53ad" "D 2 3:1 2 9 4 1 ff0c53ad"
+after "$d/d.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 3:1 2 9 4 1 ff0c53ad"
+for l in "V 3 3 1:1,2:1" "S 2 3 1 f40c425c" "D 3 1:1 2 4 3 1 f40c425c" L X; do
+	del "$d/a.log" "$l"
+done
+after "$d/a.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 3:1 2 9 4 1 ff0c53ad"
+del "$d/b.log" "D 3 1:1 2 4 3 1 f40c425c"
+del "$d/b.log" L
+after "$d/b.log" "D 2 2:1 1 3 1 2 58637fda" L
+expect np_g8_leaver_exempt 0 "$d"
+
+# 10 state transfer
+d=$(mkst st_clean)
+expect st_clean_passes 0 "$d"
+expect st_clean_passes_one_node 0 -1 "$d"
+
+# C gets its state from B in view 3 after all...
+d=$(mkst st_first_donor)
+del "$d/c.log" "Z 3"
+del "$d/c.log" "R 4 1:1 8 9f7d1cd5"
+after "$d/c.log" "V 3 2 1:1,1:2,1:3" "R 3 1:2 8 9f7d1cd5"
+expect st_state_from_first_donor_passes 0 "$d"
+
+# ...and B was killed before its T line: taken on trust
+del "$d/b.log" "T 3 8 9f7d1cd5"
+expect st_donor_log_cut_passes 0 "$d"
+
+d=$(mkst g10_cksum)
+rep "$d/c.log" "R 4 1:1 8 9f7d1cd5" "R 4 1:1 8 987d11d0"
+expect g10_state_checksum_differs 10 "$d"
+
+d=$(mkst g10_len)
+rep "$d/b.log" "R 2 1:1 5 4f9f2cab" "R 2 1:1 4 4f9f2cab"
+expect g10_state_length_differs 10 "$d"
+
+d=$(mkst g10_no_t)
+del "$d/a.log" "T 4 8 9f7d1cd5"
+expect g10_donor_read_to_end_wrote_no_state 10 "$d"
+
+d=$(mkst g10_t_early)
+del "$d/a.log" "T 4 8 9f7d1cd5"
+after "$d/a.log" "V 3 2 1:1,1:2,1:3" "T 4 8 9f7d1cd5"
+expect g10_state_written_before_its_view 10 "$d"
+
+d=$(mkst g10_t_twice)
+after "$d/a.log" "T 4 8 9f7d1cd5" "T 4 8 9f7d1cd5"
+expect g10_state_written_twice 10 "$d"
+
+d=$(mkst g10_r_late)
+del "$d/c.log" "R 4 1:1 8 9f7d1cd5"
+after "$d/c.log" "D 4 1:1 2 3 3 1 ff0c53ad" "R 4 1:1 8 9f7d1cd5"
+expect g10_state_after_message_of_its_view 10 "$d"
+
+d=$(mkst g10_two_r)
+after "$d/c.log" "R 4 1:1 8 9f7d1cd5" "R 4 1:1 8 9f7d1cd5"
+expect g10_two_states_read 10 "$d"
+
+d=$(mkst g10_z_late)
+del "$d/c.log" "Z 3"
+after "$d/c.log" "R 4 1:1 8 9f7d1cd5" "Z 3"
+expect g10_discard_after_whole_state 10 "$d"
+
+d=$(mkst g10_z_view)
+rep "$d/c.log" "Z 3" "Z 4"
+expect g10_discarded_state_not_older 10 "$d"
+
+# B is not in view 4 (and its cut log would be taken on trust)
+d=$(mkst g10_donor_view)
+rep "$d/c.log" "R 4 1:1 8 9f7d1cd5" "R 4 1:2 8 9f7d1cd5"
+expect g10_donor_not_in_view 10 "$d"
+
+d=$(mkst g10_bad_line)
+rep "$d/a.log" "T 4 8 9f7d1cd5" "T 4 8"
+expect g10_bad_t_line_is_an_error fmt "$d"
 
 echo "# $((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
