@@ -5,7 +5,7 @@
  * vsync_cluster_lib.sh's vs_spawn) and check their logs with vsync_check.
  *
  *   vsync_member -g GROUP -o LOG [-n COUNT] [-i USEC] [-s SIZE]
- *                [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r]
+ *                [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r] [-c]
  *
  *   -g GROUP     the group to join
  *   -o LOG       the event log (format at the top of vsync_check.c); each
@@ -24,6 +24,14 @@
  *   -d SECS      give up after SECS seconds (exit 4)
  *   -r           when the join fails with ENETDOWN (this node is not in a
  *                primary partition), try again every 100 ms
+ *   -c           causal vectors (guarantee 6): each message carries,
+ *                after its header, the sender's causal vector (for each
+ *                member it delivered from in its current view, the highest
+ *                sender_seq delivered; empty again at each view); the S
+ *                line ends with that vector, and the D line of a message
+ *                that carries one with the vector read from it (c=, see
+ *                the top of vsync_check.c).  A payload too small for its
+ *                vector grows to fit it, so no message is empty.
  *
  * The member joins, waits for its first view, then sends while it reads:
  * every item is read as soon as it comes (poll), and sends use MSG_DONTWAIT
@@ -39,7 +47,9 @@
  * Each payload of at least sizeof(struct hdr) bytes starts with a header
  * and is filled with a pattern of its sender_seq; every reader checks both,
  * so a damaged or misnumbered message is seen where it is read, not only
- * by vsync_check afterwards.
+ * by vsync_check afterwards.  With -c the header (magic "VSMC") is
+ * followed by struct cv_head and its entries, then the pattern; readers
+ * check those too, with or without -c.
  *
  * Exit status:
  *   0  sent COUNT messages, left, read to the end of the stream
@@ -76,6 +86,7 @@
 #define EXIT_NETDOWN	5
 
 #define MAGIC		0x56534d42u	/* "VSMB" */
+#define MAGIC_CV	0x56534d43u	/* "VSMC": a causal vector follows */
 #define MAX_CLASSES	16
 #define STOP_POLL_MS	100		/* how often the stop file is looked at */
 #define JOIN_RETRY_US	100000
@@ -86,6 +97,20 @@ struct hdr {
 	uint64_t seq;		/* the sender_seq it must arrive with */
 };
 
+/* After the header of a MAGIC_CV payload: n entries follow this. */
+struct cv_head {
+	uint32_t n;
+	uint32_t zero;
+};
+
+struct cv_entry {
+	struct vsync_member_id id;
+	uint64_t seq;		/* the highest delivered from id in the view */
+};
+
+/* "c=" and 1024 entries of up to 10 + 1 + 10 + 1 + 20 + 1 characters */
+#define CV_FIELD_MAX	(VSYNC_MEMBERS_MAX * 43 + 8)
+
 static struct {
 	const char *group, *log_path, *stop;
 	unsigned long count, interval_us, size;
@@ -93,6 +118,7 @@ static struct {
 	int nclasses;
 	unsigned int deadline;
 	int retry;
+	int causal;			/* -c */
 } opt = { .count = 100, .size = 64, .nclasses = 1 };
 
 static struct {
@@ -102,6 +128,9 @@ static struct {
 	struct vsync_member_id me;
 	uint64_t sent, delivered, views;
 	int have_view, np, left;
+	/* -c: the causal vector in the current view */
+	struct cv_entry cv[VSYNC_MEMBERS_MAX];
+	uint32_t ncv;
 } st = { .fd = -1 };
 
 static void vsay(const char *fmt, va_list ap)
@@ -183,35 +212,135 @@ static unsigned char fill_byte(uint64_t seq, size_t i)
 
 static size_t make_payload(unsigned char *buf, uint64_t seq)
 {
-	size_t len = payload_len(seq), i;
+	size_t len = payload_len(seq), i, body = sizeof(struct hdr);
 	struct hdr h = { .magic = MAGIC, .len = (uint32_t)len, .seq = seq };
 
-	if (len < sizeof(h)) {
+	if (opt.causal) {
+		struct cv_head ch = { .n = st.ncv };
+
+		body += sizeof(ch) + st.ncv * sizeof(st.cv[0]);
+		if (len < body)
+			len = body;
+		h.magic = MAGIC_CV;
+		h.len = (uint32_t)len;
+		memcpy(buf + sizeof(h), &ch, sizeof(ch));
+		memcpy(buf + sizeof(h) + sizeof(ch), st.cv, st.ncv * sizeof(st.cv[0]));
+	} else if (len < sizeof(h)) {
 		memset(buf, 0xa5, len);
 		return len;
 	}
 	memcpy(buf, &h, sizeof(h));
-	for (i = sizeof(h); i < len; i++)
+	for (i = body; i < len; i++)
 		buf[i] = fill_byte(seq, i);
 	return len;
 }
 
+/*
+ * The causal vector of a MAGIC_CV payload of len bytes: its entry count,
+ * and where the pattern after it starts.  Returns -1 if it does not fit or
+ * is malformed.
+ */
+static int cv_parse(const unsigned char *buf, size_t len, uint32_t *n, size_t *body)
+{
+	struct cv_head ch;
+	struct cv_entry ce;
+	uint32_t i;
+
+	if (len < sizeof(struct hdr) + sizeof(ch))
+		return -1;
+	memcpy(&ch, buf + sizeof(struct hdr), sizeof(ch));
+	if (ch.zero || ch.n > VSYNC_MEMBERS_MAX ||
+	    len < sizeof(struct hdr) + sizeof(ch) + ch.n * sizeof(ce))
+		return -1;
+	for (i = 0; i < ch.n; i++) {
+		memcpy(&ce, buf + sizeof(struct hdr) + sizeof(ch) + i * sizeof(ce), sizeof(ce));
+		if (!ce.seq)
+			return -1;
+	}
+	*n = ch.n;
+	*body = sizeof(struct hdr) + sizeof(ch) + ch.n * sizeof(ce);
+	return 0;
+}
+
+/* The c= field of n entries at p (unaligned), into out[CV_FIELD_MAX]. */
+static void cv_format(char *out, const unsigned char *p, uint32_t n)
+{
+	struct cv_entry ce;
+	size_t len;
+	uint32_t i;
+
+	if (!n) {
+		strcpy(out, "c=-");
+		return;
+	}
+	len = sprintf(out, "c=");
+	for (i = 0; i < n; i++) {
+		memcpy(&ce, p + i * sizeof(ce), sizeof(ce));
+		len += sprintf(out + len, "%s%u:%u/%llu", i ? "," : "", ce.id.node,
+			       ce.id.port, (unsigned long long)ce.seq);
+	}
+}
+
+/*
+ * The c= field of a message of ours that carries a causal vector, into
+ * out[CV_FIELD_MAX]; 0 if it carries none (or a damaged one: check_payload
+ * says so once the D line is written).
+ */
+static int payload_cv(const struct vsync_item *it, const unsigned char *buf, char *out)
+{
+	size_t len = it->ret, body;
+	struct hdr h;
+	uint32_t n;
+
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != MAGIC_CV || h.len != len || h.seq != it->info.sender_seq ||
+	    cv_parse(buf, len, &n, &body))
+		return 0;
+	cv_format(out, buf + sizeof(h) + sizeof(struct cv_head), n);
+	return 1;
+}
+
+/* -c: a message from id with sender_seq seq was delivered in this view */
+static void cv_delivered(struct vsync_member_id id, uint64_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; i < st.ncv; i++) {
+		if (st.cv[i].id.node == id.node && st.cv[i].id.port == id.port) {
+			if (seq > st.cv[i].seq)
+				st.cv[i].seq = seq;
+			return;
+		}
+	}
+	if (st.ncv == VSYNC_MEMBERS_MAX)
+		broken("messages from more than %d senders in one view", VSYNC_MEMBERS_MAX);
+	st.cv[st.ncv].id = id;
+	st.cv[st.ncv++].seq = seq;
+}
+
 static void check_payload(const struct vsync_item *it, const unsigned char *buf)
 {
-	size_t len = it->ret, i;
+	size_t len = it->ret, i, body = sizeof(struct hdr);
 	struct hdr h;
+	uint32_t n;
 
 	if (len < sizeof(h))
 		return;
 	memcpy(&h, buf, sizeof(h));
-	if (h.magic != MAGIC)
+	if (h.magic != MAGIC && h.magic != MAGIC_CV)
 		return;		/* not ours: another program's message */
 	if (h.len != len || h.seq != it->info.sender_seq)
 		broken("message %u:%u#%llu of %zu bytes says #%llu of %u bytes",
 		       it->info.sender.node, it->info.sender.port,
 		       (unsigned long long)it->info.sender_seq, len,
 		       (unsigned long long)h.seq, h.len);
-	for (i = sizeof(h); i < len; i++)
+	if (h.magic == MAGIC_CV && cv_parse(buf, len, &n, &body))
+		broken("message %u:%u#%llu of %zu bytes: its causal vector is damaged",
+		       it->info.sender.node, it->info.sender.port,
+		       (unsigned long long)h.seq, len);
+	for (i = body; i < len; i++)
 		if (buf[i] != fill_byte(h.seq, i))
 			broken("message %u:%u#%llu damaged at byte %zu",
 			       it->info.sender.node, it->info.sender.port,
@@ -225,6 +354,7 @@ static void check_payload(const struct vsync_item *it, const unsigned char *buf)
 static int read_one(void)
 {
 	static unsigned char buf[VSYNC_MSG_MAX + 1];
+	static char cvf[CV_FIELD_MAX];
 	struct vsync_item it;
 	const char *bad;
 
@@ -249,17 +379,23 @@ static int read_one(void)
 		vsync_log_view(st.log, &it, buf);
 		st.views++;
 		st.have_view = 1;
+		st.ncv = 0;
 		if (!(((struct vsync_view *)buf)->flags & VSYNC_VIEW_PRIMARY))
 			st.np = 1;
 		return 1;
 	}
 	if (it.info.kind != VSYNC_KIND_DATA)
 		broken("item of kind %u", it.info.kind);
-	vsync_log_data(st.log, &it, buf);
+	if (opt.causal && payload_cv(&it, buf, cvf))
+		vsync_log_data_cv(st.log, &it, buf, cvf);
+	else
+		vsync_log_data(st.log, &it, buf);
 	if (!st.have_view)
 		broken("a message before the first view");
 	st.delivered++;
 	check_payload(&it, buf);
+	if (opt.causal)
+		cv_delivered(it.info.sender, it.info.sender_seq);
 	return 1;
 }
 
@@ -319,6 +455,7 @@ static __noreturn void await_nonprimary(void)
 static int send_next(void)
 {
 	static unsigned char buf[VSYNC_MSG_MAX];
+	static char cvf[CV_FIELD_MAX];
 	uint64_t seq = st.sent + 1;
 	int order = opt.classes[(seq - 1) % opt.nclasses];
 	size_t len = make_payload(buf, seq);
@@ -335,7 +472,12 @@ static int send_next(void)
 	if ((size_t)r != len)
 		broken("send returned %zd for %zu bytes", r, len);
 	st.sent = seq;
-	vsync_log_send(st.log, seq, order ? order : st.dflt, buf, len);
+	if (opt.causal) {
+		cv_format(cvf, buf + sizeof(struct hdr) + sizeof(struct cv_head), st.ncv);
+		vsync_log_send_cv(st.log, seq, order ? order : st.dflt, buf, len, cvf);
+	} else {
+		vsync_log_send(st.log, seq, order ? order : st.dflt, buf, len);
+	}
 	return 1;
 }
 
@@ -418,7 +560,7 @@ static void bad_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -g GROUP -o LOG [-n COUNT] [-i USEC] [-s SIZE]\n"
-		"       [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r]\n"
+		"       [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r] [-c]\n"
 		"CLASS: fifo causal total safe default\n", prog);
 	exit(EXIT_SETUP);
 }
@@ -428,7 +570,7 @@ static void parse_args(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	while ((c = getopt(argc, argv, "g:o:n:i:s:m:x:d:rh")) != -1) {
+	while ((c = getopt(argc, argv, "g:o:n:i:s:m:x:d:rch")) != -1) {
 		switch (c) {
 		case 'g':
 			opt.group = optarg;
@@ -462,6 +604,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'r':
 			opt.retry = 1;
+			break;
+		case 'c':
+			opt.causal = 1;
 			break;
 		default:
 			bad_usage(argv[0]);
@@ -515,8 +660,8 @@ int main(int argc, char **argv)
 		say("%s: %s", opt.log_path, strerror(errno));
 		exit(EXIT_SETUP);
 	}
-	fprintf(st.log, "# vsync_member pid %d: -n %lu -i %lu -s %lu\n", getpid(),
-		opt.count, opt.interval_us, opt.size);
+	fprintf(st.log, "# vsync_member pid %d: -n %lu -i %lu -s %lu%s\n", getpid(),
+		opt.count, opt.interval_us, opt.size, opt.causal ? " -c" : "");
 	join_group();
 	run();
 	if (vsync_leave(st.fd)) {

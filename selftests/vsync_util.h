@@ -270,6 +270,50 @@ static inline void vsync_log_send(FILE *f, uint64_t seq, int order,
 		len, vsync_cksum(buf, len));
 }
 
+/*
+ * S and D with the causal vector field cv, already formatted ("c=-" or
+ * "c=NODE:PORT/SEQ,...", see vsync_check.c).
+ */
+static inline void vsync_log_send_cv(FILE *f, uint64_t seq, int order,
+				     const void *buf, size_t len, const char *cv)
+{
+	fprintf(f, "S %llu %d %zu %08x %s\n", (unsigned long long)seq, order,
+		len, vsync_cksum(buf, len), cv);
+}
+
+static inline void vsync_log_data_cv(FILE *f, const struct vsync_item *it,
+				     const void *buf, const char *cv)
+{
+	fprintf(f, "D %llu %u:%u %llu %llu %u %zd %08x %s\n",
+		(unsigned long long)it->info.view_id, it->info.sender.node,
+		it->info.sender.port, (unsigned long long)it->info.sender_seq,
+		(unsigned long long)it->info.global_seq, it->info.order,
+		it->ret, vsync_cksum(buf, it->ret), cv);
+}
+
+/* T: as donor for view view_id, wrote this state (as it was at that view) */
+static inline void vsync_log_state_sent(FILE *f, uint64_t view_id,
+					const void *state, size_t len)
+{
+	fprintf(f, "T %llu %zu %08x\n", (unsigned long long)view_id, len,
+		vsync_cksum(state, len));
+}
+
+/* R: as joiner in view view_id, read this whole state from donor */
+static inline void vsync_log_state_read(FILE *f, uint64_t view_id,
+					struct vsync_member_id donor,
+					const void *state, size_t len)
+{
+	fprintf(f, "R %llu %u:%u %zu %08x\n", (unsigned long long)view_id,
+		donor.node, donor.port, len, vsync_cksum(state, len));
+}
+
+/* Z: threw away the partial state read for view view_id */
+static inline void vsync_log_state_discarded(FILE *f, uint64_t view_id)
+{
+	fprintf(f, "Z %llu\n", (unsigned long long)view_id);
+}
+
 /* A decimal option value: all digits, no sign, in range; 0 or -1. */
 static inline int vsync_parse_ulong(const char *s, unsigned long *v)
 {
