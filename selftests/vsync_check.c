@@ -251,7 +251,7 @@ static struct msg *msgs;
 static long nmsgs, capmsgs;
 static struct view *views;
 static long nviews, capviews;
-static long ndeliveries;
+static long ndeliveries, ncausal;
 static int one_node, verbose, ntorn, nunlogged, ntransfers, nunmatched;
 
 /* ---- small helpers ---- */
@@ -1503,6 +1503,7 @@ static void check_causal(void)
 				vec = e;
 			}
 			if (vec && (one_node || e->order != ORDER_FIFO)) {
+				ncausal++;
 				for (j = 0; j < vec->ncv; j++) {
 					x = msg_find(m->group, vec->cv[j].id, vec->cv[j].seq);
 					if (x >= 0 && msgs[x].delivered)
@@ -1725,6 +1726,8 @@ int main(int argc, char **argv)
 		nnp += members[i].np;
 	printf("vsync_check: OK: %d groups, %d members, %ld views, %ld messages sent, %ld delivered, %ld deliveries",
 	       ngroups, nmembers, nviews, nsent, ndel, ndeliveries);
+	if (ncausal)
+		printf(", %ld causally checked", ncausal);
 	/* what was taken on trust, so that a reader sees it */
 	if (nnp)
 		printf(", %d non-primary", nnp);
