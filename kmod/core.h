@@ -80,6 +80,7 @@ struct vsync_commit {
 	struct vsync_nview v;
 	u64 final;			/* last entry of the old view's stream */
 	u64 prev;			/* the view the continuing nodes leave */
+	u64 stable;			/* of the old view: every node held it */
 	u64 cont;			/* bit i: v.nodes[i] continues */
 	u32 from;			/* who sent it */
 };
@@ -104,6 +105,13 @@ struct vsync_ostate {
 	bool frozen;			/* a view change is under way */
 	bool adopting;			/* joined: group state comes first */
 	struct sk_buff_head log;	/* applied entries above stable */
+	/*
+	 * Entries in order but not yet given to the groups (clones): those
+	 * behind a SAFE message that not every node holds yet.
+	 */
+	struct sk_buff_head dq;
+	u64 safe_top;			/* sequencer: last SAFE entry ordered */
+	u64 stable_said;		/* sequencer: stable last announced */
 	struct sk_buff_head ooo;	/* received entries above have + 1 */
 	struct sk_buff_head subq;	/* own submissions not yet applied */
 	u64 sub_next;			/* id of the next own submission */
@@ -206,6 +214,7 @@ struct vsync_net {
 	/* what proposal.nodes[i] said in its ACCEPT: its view, its stream */
 	u64 prop_view[VSYNC_NODES_MAX];
 	u64 prop_have[VSYNC_NODES_MAX];
+	u64 prop_stable[VSYNC_NODES_MAX];
 	struct vsync_commit commit;	/* the last installed, as committed */
 	struct vsync_commit incoming;	/* committed to us, still fetching */
 	u64 max_view_id;		/* highest seen anywhere */
@@ -239,6 +248,12 @@ struct vsync_member {
 	struct vsync_member_id id;
 	struct vsync_sock *vs;
 	struct vsync_group *group;	/* once its JOIN is applied */
+	/*
+	 * The pieces of its message in progress, as entries (clones), at
+	 * every node: they are delivered together with the last piece.
+	 */
+	struct sk_buff_head pieces;
+	u32 piece_bytes;		/* message bytes in @pieces */
 };
 
 struct vsync_group {
@@ -283,6 +298,7 @@ struct vsync_sock {
 	u8 order;			/* default ordering class */
 	u64 next_seq;			/* sender sequence of the next message */
 	struct pid *pid;		/* opener, for vsyncctl */
+	struct mutex send_lock;		/* one sendmsg() at a time */
 	/* under lock_sock(): the last view read, and what was read */
 	struct sk_buff *view;
 	u32 view_rank;
@@ -303,6 +319,7 @@ struct vsync_skb_cb {
 	u32 sender_port;
 	u8 kind;
 	u8 order;
+	u8 unicast;			/* sent to this member alone */
 };
 
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)&((skb)->cb[0]))
@@ -330,14 +347,18 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c);
 struct sk_buff *vsync_group_state(struct vsync_group *g);
 void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m,
 			 int err);
+struct vsync_member *vsync_member_alloc(gfp_t gfp, u32 node, u32 port);
+void vsync_group_replay(struct vsync_group *g, struct sk_buff_head *q);
 void vsync_groups_exit(struct vsync_net *vn);
 
 /* stream.c: the socket side of the node stream */
 int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len);
 int vsync_stream_leave(struct vsync_sock *vs);
 void vsync_stream_close(struct vsync_sock *vs);
-int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
-		      long timeo);
+int vsync_stream_sendmsg(struct vsync_sock *vs, struct iov_iter *from,
+			 size_t len, u8 order,
+			 const struct vsync_member_id *dest, int noblock);
+bool vsync_group_has(struct vsync_group *g, const struct vsync_member_id *id);
 struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
 				  const char *name, u32 name_len, u32 flags,
 				  size_t len, int noblock, int *err);

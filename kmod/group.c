@@ -255,6 +255,11 @@ static struct vsync_member *vsync_member_find(struct vsync_group *g,
 	return NULL;
 }
 
+bool vsync_group_has(struct vsync_group *g, const struct vsync_member_id *id)
+{
+	return vsync_member_find(g, id->node, id->port);
+}
+
 static void vsync_member_link(struct vsync_group *g, struct vsync_member *m)
 {
 	spin_lock_bh(&g->lock);
@@ -316,6 +321,19 @@ void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m, int err)
 	sock_put(sk);
 }
 
+struct vsync_member *vsync_member_alloc(gfp_t gfp, u32 node, u32 port)
+{
+	struct vsync_member *m = kzalloc(sizeof(*m), gfp);
+
+	if (!m)
+		return NULL;
+	INIT_LIST_HEAD(&m->list);
+	__skb_queue_head_init(&m->pieces);
+	m->id.node = node;
+	m->id.port = port;
+	return m;
+}
+
 /* A member entry of this node is done with: the port may be reused. */
 static void vsync_member_free(struct vsync_net *vn, struct vsync_member *m,
 			      int err)
@@ -326,6 +344,7 @@ static void vsync_member_free(struct vsync_net *vn, struct vsync_member *m,
 		xa_erase(&vn->ports, m->id.port);
 		vn->n_members--;
 	}
+	__skb_queue_purge(&m->pieces);
 	kfree(m);
 }
 
@@ -344,12 +363,9 @@ static void vsync_apply_join(struct vsync_net *vn, struct vsync_group *g,
 			vsync_member_free(vn, m, EUSERS);
 		return;
 	}
-	if (!m) {
-		m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
-		INIT_LIST_HEAD(&m->list);
-		m->id.node = ent_node(e);
-		m->id.port = ent_port(e);
-	}
+	if (!m)
+		m = vsync_member_alloc(GFP_KERNEL | __GFP_NOFAIL, ent_node(e),
+				       ent_port(e));
 	vsync_member_link(g, m);
 	vs = m->vs;
 	if (vs) {
@@ -376,36 +392,122 @@ static void vsync_apply_leave(struct vsync_net *vn, struct vsync_group *g,
 	vsync_member_free(vn, m, 0);
 }
 
+/*
+ * Deliver a whole message, @msg (taken), described by entry header @e (of
+ * its only or last piece): to every member here, or with DEST to the one
+ * it names.  A unicast is not numbered in the group's total order: it
+ * carries the global sequence of the last group message instead.
+ */
+static void vsync_deliver_msg(struct vsync_group *g, const __be32 *e,
+			      struct sk_buff *msg)
+{
+	bool dest = ent_flags(e) & VSYNC_EF_DEST;
+	struct vsync_skb_cb *cb;
+	struct vsync_member *m;
+	struct sk_buff *c;
+
+	if (!dest)
+		g->gseq++;
+	cb = VSYNC_SKB_CB(msg);
+	memset(cb, 0, sizeof(*cb));
+	cb->kind = VSYNC_KIND_DATA;
+	cb->order = ent_order(e);
+	cb->view_id = g->view_id;
+	cb->sender_node = ent_node(e);
+	cb->sender_port = ent_port(e);
+	cb->sender_seq = ent_seq(e);
+	cb->global_seq = g->gseq;
+	cb->unicast = dest;
+	list_for_each_entry(m, &g->members, list) {
+		if (!m->vs || (dest && (m->id.node != ent_dest_node(e) ||
+					m->id.port != ent_dest_port(e))))
+			continue;
+		c = skb_clone(msg, GFP_KERNEL | __GFP_NOFAIL);
+		vsync_deliver(m->vs, c);
+	}
+	consume_skb(msg);
+}
+
+/* The message in @m's pieces, one skb chaining them (taken from @m). */
+static struct sk_buff *vsync_pieces_join(struct vsync_member *m)
+{
+	struct sk_buff *head, *p, **tail;
+
+	head = alloc_skb(0, GFP_KERNEL | __GFP_NOFAIL);
+	tail = &skb_shinfo(head)->frag_list;
+	while ((p = __skb_dequeue(&m->pieces))) {
+		__skb_pull(p, ent_data_off((const __be32 *)p->data));
+		head->len += p->len;
+		head->data_len += p->len;
+		head->truesize += p->truesize;
+		*tail = p;
+		tail = &p->next;
+	}
+	m->piece_bytes = 0;
+	return head;
+}
+
+/*
+ * A piece of a long message.  Pieces of one sender come in order, for its
+ * socket sends one message at a time; a message is delivered with its
+ * last piece, in the view and at the place of that piece, at every node
+ * alike.  A node that joined after the first piece got the earlier ones
+ * replayed (REPLAY), so it holds the same pieces as every other node.
+ */
+static void vsync_apply_piece(struct vsync_member *sender,
+			      struct vsync_group *g, struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	u32 len = ent->len - ent_data_off(e);
+
+	if (!ent_frag_off(e) || !ent_frag_total(e) ||
+	    ent_frag_off(e) != sender->piece_bytes) {
+		/* a new message, or the one begun given up */
+		__skb_queue_purge(&sender->pieces);
+		sender->piece_bytes = 0;
+		if (!ent_frag_total(e) || ent_frag_off(e))
+			return;
+	}
+	__skb_queue_tail(&sender->pieces,
+			 skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL));
+	sender->piece_bytes += len;
+	if (sender->piece_bytes == ent_frag_total(e) &&
+	    VSYNC_ENT_CB(ent)->type == VSYNC_ENT_DATA)
+		vsync_deliver_msg(g, e, vsync_pieces_join(sender));
+}
+
 static void vsync_apply_data(struct vsync_net *vn, struct vsync_group *g,
 			     struct sk_buff *ent)
 {
 	const __be32 *e = (const __be32 *)ent->data;
-	struct vsync_member *m, *sender;
-	struct vsync_skb_cb *cb;
+	struct vsync_member *sender;
 	struct sk_buff *c;
-	u32 off;
 
 	sender = vsync_member_find(g, ent_node(e), ent_port(e));
 	if (!sender)
 		return;
-	g->gseq++;
-	off = ent_data_off(e);
-	list_for_each_entry(m, &g->members, list) {
-		if (!m->vs)
-			continue;
-		c = skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL);
-		__skb_pull(c, off);
-		cb = VSYNC_SKB_CB(c);
-		memset(cb, 0, sizeof(*cb));
-		cb->kind = VSYNC_KIND_DATA;
-		cb->order = ent_order(e);
-		cb->view_id = g->view_id;
-		cb->sender_node = ent_node(e);
-		cb->sender_port = ent_port(e);
-		cb->sender_seq = ent_seq(e);
-		cb->global_seq = g->gseq;
-		vsync_deliver(m->vs, c);
+	if (ent_flags(e) & VSYNC_EF_FRAG) {
+		vsync_apply_piece(sender, g, ent);
+		return;
 	}
+	c = skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL);
+	__skb_pull(c, ent_data_off(e));
+	vsync_deliver_msg(g, e, c);
+}
+
+/*
+ * Clones of the pieces of every message in progress in @g, for a new
+ * sequencer to order again (REPLAY) for the nodes that join its view.
+ */
+void vsync_group_replay(struct vsync_group *g, struct sk_buff_head *q)
+{
+	struct vsync_member *m;
+	struct sk_buff *p;
+
+	list_for_each_entry(m, &g->members, list)
+		skb_queue_walk(&m->pieces, p)
+			__skb_queue_tail(q, skb_clone(p, GFP_KERNEL |
+							 __GFP_NOFAIL));
 }
 
 /* A joining node learns a group as the stream had it. */
@@ -422,10 +524,8 @@ static void vsync_apply_gstate(struct vsync_net *vn, const __be32 *e)
 	g->gseq = ent_gs_gseq(e);
 	for (i = 0; i < ent_gs_count(e); i++) {
 		w = ent_gs_member(e, i);
-		m = kzalloc(sizeof(*m), GFP_KERNEL | __GFP_NOFAIL);
-		INIT_LIST_HEAD(&m->list);
-		m->id.node = msg_word(e, w);
-		m->id.port = msg_word(e, w + 1);
+		m = vsync_member_alloc(GFP_KERNEL | __GFP_NOFAIL,
+				       msg_word(e, w), msg_word(e, w + 1));
 		vsync_member_link(g, m);
 	}
 	g->n_left = 0;
@@ -456,6 +556,7 @@ void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent)
 			vsync_apply_leave(vn, g, e);
 		break;
 	case VSYNC_ENT_DATA:
+	case VSYNC_ENT_REPLAY:
 		if (g)
 			vsync_apply_data(vn, g, ent);
 		break;

@@ -134,6 +134,7 @@ void vsync_gms_start(struct vsync_net *vn)
 	c.v.primary = vsync_is_primary(vn, &c.v);
 	/* what this node applied so far goes on, in a view of its own */
 	c.final = vn->ord.have;
+	c.stable = vn->ord.stable;
 	c.prev = vn->view.id;
 	vn->proposal.id = 0;
 	vn->pending.id = 0;
@@ -157,6 +158,7 @@ static void vsync_send_view(struct vsync_net *vn, u32 type, u32 to,
 	msg_set_word(buf, 9, v->n);
 	msg_set_u64(buf, 10, c->final);
 	msg_set_u64(buf, 12, c->prev);
+	msg_set_word(buf, 14, (u32)min_t(u64, c->final - c->stable, U32_MAX));
 	for (i = 0; i < v->n; i++)
 		msg_set_word(buf, VSYNC_VIEW_WORDS + i, v->nodes[i]);
 	for (i = 0; i < maps; i++)
@@ -190,6 +192,7 @@ static void vsync_send_accept(struct vsync_net *vn, struct vsync_peer *p,
 	/* still waiting for the groups after a join: nothing to continue */
 	msg_set_u64(buf, 8, vn->ord.adopting ? 0 : vn->view.id);
 	msg_set_u64(buf, 10, vn->ord.have);
+	msg_set_u64(buf, 12, vn->ord.stable);
 	vsync_xmit(vn, &p->addr, buf,
 		   (VSYNC_ACCEPT_WORDS + VSYNC_ACCEPT_PWORDS + a + b) * 4);
 }
@@ -301,6 +304,7 @@ static bool vsync_flush_done(struct vsync_net *vn, struct vsync_commit *c)
 	c->v = vn->proposal;
 	c->prev = vn->view.id;
 	c->final = vn->ord.have;
+	c->stable = vn->ord.stable;
 	c->cont = 0;
 	for (i = 0; i < c->v.n; i++) {
 		if (c->v.nodes[i] == vn->node_id) {
@@ -310,6 +314,8 @@ static bool vsync_flush_done(struct vsync_net *vn, struct vsync_commit *c)
 		if (vn->prop_view[i] != vn->view.id)
 			continue;	/* another history: it joins */
 		c->cont |= BIT_ULL(i);
+		/* what any of them may have delivered as SAFE */
+		c->stable = max(c->stable, vn->prop_stable[i]);
 		if (vn->prop_have[i] > c->final) {
 			c->final = vn->prop_have[i];
 			best = c->v.nodes[i];
@@ -351,6 +357,7 @@ static bool vsync_coordinate(struct vsync_net *vn)
 
 	c.v = vn->proposal;
 	c.final = 0;
+	c.stable = 0;
 	c.prev = vn->view.id;
 	c.cont = 0;
 	for (i = 0; i < vn->proposal.n; i++) {
@@ -412,6 +419,7 @@ static void vsync_commit_from_msg(struct vsync_commit *c, const __be32 *h)
 
 	vsync_view_from_msg(&c->v, h);
 	c->final = msg_view_final(h);
+	c->stable = c->final - msg_view_unstable(h);
 	c->prev = msg_view_prev(h);
 	c->from = msg_src(h);
 	c->cont = 0;
@@ -496,6 +504,7 @@ static void vsync_rcv_accept(struct vsync_net *vn, struct vsync_peer *p,
 		vn->proposal_acks |= BIT_ULL(i);
 		vn->prop_view[i] = msg_accept_view(h);
 		vn->prop_have[i] = msg_accept_have(h);
+		vn->prop_stable[i] = msg_accept_stable(h);
 	}
 }
 

@@ -34,7 +34,8 @@ static enum vsync_msg_verdict vsync_msg_check_view(const __be32 *h)
 		return VSYNC_MSG_BAD_FIELD;
 	if (!vsync_view_id_ok(msg_view_id(h), msg_src(h)))
 		return VSYNC_MSG_BAD_FIELD;
-	if (msg_view_flags(h) & ~VSYNC_NVIEW_PRIMARY)
+	if (msg_view_flags(h) & ~VSYNC_NVIEW_PRIMARY ||
+	    msg_view_unstable(h) > msg_view_final(h))
 		return VSYNC_MSG_BAD_FIELD;
 	for (i = 0; i < n; i++)
 		if (!msg_view_node(h, i))
@@ -207,7 +208,8 @@ static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 	case VSYNC_MSG_ACCEPT:
 		/* the sender's view is 0 while it has no history to keep */
 		if (!(msg_view_id(h) >> 32) ||
-		    (msg_accept_view(h) && !(msg_accept_view(h) >> 32)))
+		    (msg_accept_view(h) && !(msg_accept_view(h) >> 32)) ||
+		    msg_accept_stable(h) > msg_accept_have(h))
 			return VSYNC_MSG_BAD_FIELD;
 		return vsync_msg_check_accept(h);
 	case VSYNC_MSG_SUBMIT:
@@ -226,7 +228,8 @@ static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 		return VSYNC_MSG_OK;
 	case VSYNC_MSG_ACK:
 		if (!(msg_ack_view(h) >> 32) || msg_plen(h) ||
-		    (msg_flags(h) & ~VSYNC_ACK_GAP))
+		    (msg_flags(h) & ~(VSYNC_ACK_GAP | VSYNC_ACK_STABLE)) ||
+		    msg_ack_stable(h) > msg_ack_have(h))
 			return VSYNC_MSG_BAD_FIELD;
 		return VSYNC_MSG_OK;
 	default:

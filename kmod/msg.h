@@ -17,13 +17,17 @@
  *   w11-w12 = the highest view id it has seen (installed or proposed).
  * PROPOSE (2) and COMMIT (4): w6-w7 = view id, w8 = view flags, w9 = node
  *   count n, w10-w11 = the last entry of the old view's stream (COMMIT;
- *   0 in PROPOSE), w12-w13 = the coordinator's view before this one; the
+ *   0 in PROPOSE), w12-w13 = the coordinator's view before this one,
+ *   w14 = how far below w10-w11 the entries every node held end (COMMIT:
+ *   SAFE messages above that are not delivered outside a primary view;
+ *   0 in PROPOSE); the
  *   payload is the n node ids, by rank, then a bitmap of ceil(n / 32)
  *   words: bit i set if node i comes from that view (it keeps its groups),
  *   clear if it joins (it is sent the group state).
  * ACCEPT (3): w6-w7 = the view id accepted, w8-w9 = the view the sender
  *   has installed (0 if it has no group state to keep yet), w10-w11 = the
- *   last entry of its stream it applied.  The payload says which primary
+ *   last entry of its stream it applied, w12-w13 = the last it knows every
+ *   node of its view holds (stable).  The payload says which primary
  *   views the sender knows of: p0-p1 = the last primary view it installed
  *   (0: none), p2 = its node count a, p3-p4 = the latest primary view it
  *   accepted since, which may have been installed elsewhere (0: none),
@@ -36,8 +40,10 @@
  *   holds the entries up to here), w12 = origin node (0: the sequencer's
  *   own), w13-w14 = origin's submission id; flags = entry type; the
  *   payload is the entry.
- * ACK (7): w6-w7 = the sender's view, w8-w9 = the last entry it applied;
- *   flags bit 0: it holds later entries (a gap: resend from there).
+ * ACK (7): w6-w7 = the sender's view, w8-w9 = the last entry it applied,
+ *   w10-w11 = the last it knows to be stable; flags bit 0: it holds later
+ *   entries (a gap: resend from there); bit 1: from the sequencer, only to
+ *   say how far the stream is stable (SAFE messages wait for that).
  *
  * Entries (SUBMIT and ORDER payloads), by type in the flags:
  *   JOIN (1), LEAVE (2), DATA (3): e0 = group name length | order << 8 |
@@ -84,11 +90,11 @@ enum vsync_msg_type {
 };
 
 #define VSYNC_HEARTBEAT_WORDS	13
-#define VSYNC_VIEW_WORDS	14	/* PROPOSE, COMMIT */
-#define VSYNC_ACCEPT_WORDS	12
+#define VSYNC_VIEW_WORDS	15	/* PROPOSE, COMMIT */
+#define VSYNC_ACCEPT_WORDS	14
 #define VSYNC_SUBMIT_WORDS	10
 #define VSYNC_ORDER_WORDS	15
-#define VSYNC_ACK_WORDS		10
+#define VSYNC_ACK_WORDS		12
 
 enum vsync_ent_type {
 	VSYNC_ENT_JOIN = 1,
@@ -111,10 +117,17 @@ enum vsync_ent_type {
 
 /* most bytes of message in one entry (unfragmented, or one piece) */
 #define VSYNC_ENT_DATA_MAX	65536
+/*
+ * Entries are cut to this size at most (header, name, extension words,
+ * data), so that an ORDER fits a 1500-byte packet over UDP and IPv6:
+ * a lost packet then costs one piece, not a whole IP-fragmented message.
+ */
+#define VSYNC_ENT_PIECE		1380
 
 #define VSYNC_ENT_WORDS		5	/* JOIN, LEAVE, DATA */
 #define VSYNC_GSTATE_WORDS	6
 #define VSYNC_ACK_GAP		0x1
+#define VSYNC_ACK_STABLE	0x2
 
 /* Largest node view: bounds PROPOSE and COMMIT payloads. */
 #define VSYNC_NODES_MAX		64
@@ -269,6 +282,12 @@ static inline u64 msg_view_prev(const __be32 *h)
 	return msg_u64(h, 12);
 }
 
+/* COMMIT: the entries every node held end this far below the last */
+static inline u32 msg_view_unstable(const __be32 *h)
+{
+	return msg_word(h, 14);
+}
+
 /* bitmap words after the n node ids of PROPOSE and COMMIT */
 static inline u32 msg_view_map_words(u32 n)
 {
@@ -291,6 +310,11 @@ static inline u64 msg_accept_view(const __be32 *h)
 static inline u64 msg_accept_have(const __be32 *h)
 {
 	return msg_u64(h, 10);
+}
+
+static inline u64 msg_accept_stable(const __be32 *h)
+{
+	return msg_u64(h, 12);
 }
 
 /* ACCEPT payload: the primary views the sender knows of */
@@ -373,6 +397,11 @@ static inline u64 msg_ack_view(const __be32 *h)
 static inline u64 msg_ack_have(const __be32 *h)
 {
 	return msg_u64(h, 8);
+}
+
+static inline u64 msg_ack_stable(const __be32 *h)
+{
+	return msg_u64(h, 10);
 }
 
 /* entries: @e is the payload of a SUBMIT or ORDER */

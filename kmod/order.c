@@ -147,7 +147,7 @@ static void vsync_send_submit(struct vsync_net *vn, struct sk_buff *ent)
 	cb->sent = jiffies;
 }
 
-static void vsync_send_ack(struct vsync_net *vn, u32 to, bool gap)
+static void vsync_send_ack(struct vsync_net *vn, u32 to, u32 flags)
 {
 	struct vsync_peer *p = vsync_peer_by_id(vn, to);
 	__be32 h[VSYNC_ACK_WORDS];
@@ -156,11 +156,13 @@ static void vsync_send_ack(struct vsync_net *vn, u32 to, bool gap)
 		return;
 	msg_init(h, VSYNC_MSG_ACK, VSYNC_ACK_WORDS, vn->cluster, vn->node_id,
 		 to, vn->incarnation, 0);
-	msg_set_flags(h, gap ? VSYNC_ACK_GAP : 0);
+	msg_set_flags(h, flags);
 	msg_set_u64(h, 6, vn->view.id);
 	msg_set_u64(h, 8, vn->ord.have);
+	msg_set_u64(h, 10, min(vn->ord.stable, vn->ord.have));
 	vsync_xmit(vn, &p->addr, h, sizeof(h));
-	vn->ord.ack_sent = vn->ord.have;
+	if (!(flags & VSYNC_ACK_STABLE))
+		vn->ord.ack_sent = vn->ord.have;
 }
 
 /* Free what every node holds. */
@@ -173,33 +175,7 @@ static void vsync_trim(struct vsync_net *vn)
 		kfree_skb(__skb_dequeue(&vn->ord.log));
 }
 
-/* Sequencer: stable is the least any node of the view acknowledged. */
-static void vsync_seq_stable(struct vsync_net *vn)
-{
-	u64 stable = vn->ord.have;
-	u32 i;
-
-	for (i = 0; i < vn->view.n; i++)
-		if (vn->view.nodes[i] != vn->node_id)
-			stable = min(stable, vn->ord.acked[i]);
-	if (stable > vn->ord.stable) {
-		vn->ord.stable = stable;
-		vsync_trim(vn);
-	}
-}
-
-/* A waiting sender may go on once the submission queue has room again. */
-static void vsync_subq_room(struct vsync_net *vn)
-{
-	struct vsync_group *g;
-
-	list_for_each_entry(g, &vn->groups, list) {
-		set_bit(VSYNC_GF_CONGESTED, &g->flags);
-		vsync_group_space(g);
-	}
-}
-
-static void vsync_apply_sync(struct vsync_net *vn, struct sk_buff *ent)
+static void vsync_apply_sync(struct vsync_net *vn, const struct sk_buff *ent)
 {
 	const __be32 *e = (const __be32 *)ent->data;
 	struct vsync_subtab *t;
@@ -213,6 +189,108 @@ static void vsync_apply_sync(struct vsync_net *vn, struct sk_buff *ent)
 			t->sub = ent_sync_sub(e, i);
 	}
 	vn->ord.adopting = false;
+}
+
+static bool vsync_ent_safe(const struct sk_buff *ent)
+{
+	return VSYNC_ENT_CB(ent)->type == VSYNC_ENT_DATA &&
+	       ent_order((const __be32 *)ent->data) == VSYNC_ORDER_SAFE;
+}
+
+/*
+ * Give an entry in order to the groups.  A SAFE message waits until every
+ * node of the view holds it (stable), and everything after it waits with
+ * it, so that the one order stays one order.
+ */
+static void vsync_deliver_one(struct vsync_net *vn, struct sk_buff *ent)
+{
+	switch (VSYNC_ENT_CB(ent)->type) {
+	case VSYNC_ENT_SYNC:
+		vsync_apply_sync(vn, ent);
+		break;
+	case VSYNC_ENT_GSTATE:
+	case VSYNC_ENT_REPLAY:
+		/* what the nodes that were there before us hold already */
+		if (vn->ord.adopting)
+			vsync_group_apply(vn, ent);
+		break;
+	default:
+		if (!vn->ord.adopting)
+			vsync_group_apply(vn, ent);
+	}
+}
+
+static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
+{
+	return !vsync_ent_safe(ent) || VSYNC_ENT_CB(ent)->seq <= vn->ord.stable;
+}
+
+/* Deliver what waited for stability and is stable now. */
+static void vsync_deliver_ready(struct vsync_net *vn)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&vn->ord.dq)) && vsync_deliverable(vn, skb)) {
+		__skb_unlink(skb, &vn->ord.dq);
+		vsync_deliver_one(vn, skb);
+		consume_skb(skb);
+	}
+}
+
+/* We learnt that every node holds the entries up to @stable. */
+static void vsync_stable_to(struct vsync_net *vn, u64 stable)
+{
+	/* frozen: what we reported in the flush is what counts */
+	if (vn->ord.frozen || stable <= vn->ord.stable)
+		return;
+	vn->ord.stable = min(stable, vn->ord.have);
+	vsync_trim(vn);
+	vsync_deliver_ready(vn);
+}
+
+/* Sequencer: tell every node how far the stream is stable. */
+static void vsync_say_stable(struct vsync_net *vn, u32 to)
+{
+	u32 i;
+
+	if (to) {
+		vsync_send_ack(vn, to, VSYNC_ACK_STABLE);
+		return;
+	}
+	for (i = 0; i < vn->view.n; i++)
+		vsync_send_ack(vn, vn->view.nodes[i], VSYNC_ACK_STABLE);
+	vn->ord.stable_said = vn->ord.stable;
+}
+
+/*
+ * Sequencer: stable is the least any node of the view acknowledged.  The
+ * others learn it from the next ORDER, or at once while a SAFE message
+ * may wait for it.
+ */
+static void vsync_seq_stable(struct vsync_net *vn)
+{
+	u64 stable = vn->ord.have;
+	u32 i;
+
+	for (i = 0; i < vn->view.n; i++)
+		if (vn->view.nodes[i] != vn->node_id)
+			stable = min(stable, vn->ord.acked[i]);
+	if (stable <= vn->ord.stable || vn->ord.frozen)
+		return;
+	vsync_stable_to(vn, stable);
+	if (vn->udp && vn->ord.safe_top > vn->ord.stable_said)
+		vsync_say_stable(vn, 0);
+}
+
+/* A waiting sender may go on once the submission queue has room again. */
+static void vsync_subq_room(struct vsync_net *vn)
+{
+	struct vsync_group *g;
+
+	list_for_each_entry(g, &vn->groups, list) {
+		set_bit(VSYNC_GF_CONGESTED, &g->flags);
+		vsync_group_space(g);
+	}
 }
 
 /* Apply the entry at position have + 1; takes @ent. */
@@ -229,18 +307,13 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 		if (t)
 			t->sub = cb->sub;
 	}
-	switch (cb->type) {
-	case VSYNC_ENT_SYNC:
-		vsync_apply_sync(vn, ent);
-		break;
-	case VSYNC_ENT_GSTATE:
-		if (vn->ord.adopting)
-			vsync_group_apply(vn, ent);
-		break;
-	default:
-		if (!vn->ord.adopting)
-			vsync_group_apply(vn, ent);
-	}
+	if (vn->view.n <= 1 || !vn->udp)
+		vn->ord.stable = vn->ord.have;	/* no one else to wait for */
+	if (skb_queue_empty(&vn->ord.dq) && vsync_deliverable(vn, ent))
+		vsync_deliver_one(vn, ent);
+	else
+		__skb_queue_tail(&vn->ord.dq,
+				 skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL));
 
 	if (cb->origin == vn->node_id) {
 		full = skb_queue_len(&vn->ord.subq) >= VSYNC_SUBQ_MAX;
@@ -251,10 +324,7 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 			vsync_subq_room(vn);
 	}
 	__skb_queue_tail(&vn->ord.log, ent);
-	if (vn->view.n <= 1 || !vn->udp) {
-		vn->ord.stable = vn->ord.have;	/* no one else to wait for */
-		vsync_trim(vn);
-	}
+	vsync_trim(vn);
 }
 
 /* Sequencer: give @ent (taken) the next position and send it out. */
@@ -266,6 +336,8 @@ static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 	cb->epoch = vn->ord.epoch;
 	cb->seq = vn->ord.have + 1;
 	cb->sent = jiffies;
+	if (vsync_ent_safe(ent))
+		vn->ord.safe_top = cb->seq;
 	vsync_apply(vn, ent);
 	if (!vn->udp)
 		return;
@@ -404,12 +476,22 @@ static void vsync_rcv_ack(struct vsync_net *vn, struct vsync_peer *p,
 		VSYNC_INC_STATS(vn, VSYNC_MIB_ORDER_IGNORED);
 		return;
 	}
+	if (msg_flags(h) & VSYNC_ACK_STABLE) {
+		if (view == vn->view.id && vn->view.nodes[0] == p->node_id &&
+		    vn->ord.epoch == view && !vsync_is_sequencer(vn))
+			vsync_stable_to(vn, msg_ack_stable(h));
+		return;
+	}
 	if (vsync_is_sequencer(vn)) {
 		i = vsync_view_index(&vn->view, p->node_id);
 		if (i >= 0 && have > vn->ord.acked[i] && have <= vn->ord.have) {
 			vn->ord.acked[i] = have;
 			vsync_seq_stable(vn);
 		}
+		/* it may wait on a SAFE message: our answer may have been lost */
+		if (msg_ack_stable(h) < vn->ord.stable &&
+		    msg_ack_stable(h) < vn->ord.safe_top)
+			vsync_say_stable(vn, p->node_id);
 		if (!(msg_flags(h) & VSYNC_ACK_GAP))
 			return;
 	}
@@ -490,15 +572,11 @@ static void vsync_rcv_entry(struct vsync_net *vn, struct vsync_peer *p,
 		consume_skb(skb);
 		return;
 	}
-	if (stable > vn->ord.stable) {
-		vn->ord.stable = stable;
-		vsync_trim(vn);
-	}
 	seqr = vn->view.n ? vn->view.nodes[0] : 0;
 	if (seq <= vn->ord.have) {
 		/* resent because our ACK was lost: say it again */
 		if (p->node_id == seqr && vsync_gap_ack_due(vn))
-			vsync_send_ack(vn, seqr, false);
+			vsync_send_ack(vn, seqr, 0);
 		consume_skb(skb);
 		return;
 	}
@@ -514,13 +592,14 @@ static void vsync_rcv_entry(struct vsync_net *vn, struct vsync_peer *p,
 	if (seq == vn->ord.have + 1 && vsync_may_apply(vn, seq)) {
 		vsync_apply(vn, skb);
 		vsync_apply_held(vn);
+		vsync_stable_to(vn, stable);
 	} else {
 		vsync_hold(vn, skb);
 		if (!vn->ord.frozen && vsync_gap_ack_due(vn))
-			vsync_send_ack(vn, seqr, true);
+			vsync_send_ack(vn, seqr, VSYNC_ACK_GAP);
 	}
 	if (!vn->ord.frozen && vn->ord.have - vn->ord.ack_sent >= VSYNC_ACK_EVERY)
-		vsync_send_ack(vn, seqr, false);
+		vsync_send_ack(vn, seqr, 0);
 	else if (vn->ord.have != vn->ord.ack_sent)
 		vsync_node_kick(vn);	/* the rest is acknowledged at the tick */
 	if (vn->ord.frozen && vn->ord.flush_to &&
@@ -552,7 +631,7 @@ void vsync_order_rcv(struct vsync_net *vn, struct vsync_peer *p,
 /* Ask @from for the entries after ours, up to the end of a view. */
 void vsync_order_fetch(struct vsync_net *vn, u32 from)
 {
-	vsync_send_ack(vn, from, true);
+	vsync_send_ack(vn, from, VSYNC_ACK_GAP);
 }
 
 /* Retransmissions; true while something waits for an answer. */
@@ -598,10 +677,13 @@ bool vsync_order_tick(struct vsync_net *vn)
 			vn->ord.acked_tick[i] = vn->ord.acked[i];
 		}
 	} else if (!vn->ord.frozen) {
+		/* a SAFE message waiting: ask how far the stream is stable */
 		if (vn->ord.have != vn->ord.ack_sent ||
-		    !skb_queue_empty(&vn->ord.ooo)) {
+		    !skb_queue_empty(&vn->ord.ooo) ||
+		    !skb_queue_empty(&vn->ord.dq)) {
 			vsync_send_ack(vn, vn->view.nodes[0],
-				       !skb_queue_empty(&vn->ord.ooo));
+				       skb_queue_empty(&vn->ord.ooo) ? 0 :
+				       VSYNC_ACK_GAP);
 			busy = true;
 		}
 	}
@@ -617,8 +699,15 @@ static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
 	u32 i;
 
 	list_for_each_entry(g, &vn->groups, list) {
+		struct sk_buff_head pieces;
+
 		skb = vsync_group_state(g);
 		vsync_seq_system(vn, skb, VSYNC_ENT_GSTATE);
+		/* the starts of the messages that are still coming */
+		__skb_queue_head_init(&pieces);
+		vsync_group_replay(g, &pieces);
+		while ((skb = __skb_dequeue(&pieces)))
+			vsync_seq_system(vn, skb, VSYNC_ENT_REPLAY);
 	}
 	skb = alloc_skb(4 + 12 * c->v.n, GFP_KERNEL | __GFP_NOFAIL);
 	e = skb_put(skb, 4 + 12 * c->v.n);
@@ -632,6 +721,33 @@ static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
 		msg_set_u64(e, 2 + 3 * i, t ? t->sub : 0);
 	}
 	vsync_seq_system(vn, skb, VSYNC_ENT_SYNC);
+}
+
+/*
+ * The old view's stream ends: deliver what waited for stability.  Into a
+ * primary view, every continuing node holds all of it now, so all of it
+ * goes.  Otherwise a SAFE message goes only if it is known that every
+ * node of the old view held it: past the first one that is not, nothing
+ * goes.  The bound is the one the coordinator sent (the highest any
+ * continuing node reported), the same at every node of the side, so the
+ * members there deliver the same messages in the old view.
+ */
+static void vsync_deliver_flush(struct vsync_net *vn,
+				const struct vsync_commit *c, bool cont)
+{
+	u64 bound = cont ? c->stable : vn->ord.stable;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&vn->ord.dq))) {
+		if (vsync_ent_safe(skb) && VSYNC_ENT_CB(skb)->seq > bound &&
+		    !(c->v.primary && cont)) {
+			kfree_skb(skb);
+			__skb_queue_purge(&vn->ord.dq);
+			break;
+		}
+		vsync_deliver_one(vn, skb);
+		consume_skb(skb);
+	}
 }
 
 /* Our own pending submissions die with our groups. */
@@ -656,6 +772,7 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 	u32 i, n = 0;
 
 	lockdep_assert_held(&vn->stream_lock);
+	vsync_deliver_flush(vn, c, cont);
 	if (!c->v.primary || !cont) {
 		vsync_groups_drop(vn, c);
 		vsync_order_forget(vn);
@@ -706,6 +823,7 @@ void vsync_order_init(struct vsync_net *vn)
 	__skb_queue_head_init(&vn->ord.log);
 	__skb_queue_head_init(&vn->ord.ooo);
 	__skb_queue_head_init(&vn->ord.subq);
+	__skb_queue_head_init(&vn->ord.dq);
 	vn->ord.sub_next = 1;
 	vn->ord.gap_acked = jiffies - 1;
 }
@@ -714,5 +832,6 @@ void vsync_order_exit(struct vsync_net *vn)
 {
 	__skb_queue_purge(&vn->ord.subq);
 	__skb_queue_purge(&vn->ord.ooo);
+	__skb_queue_purge(&vn->ord.dq);
 	__skb_queue_purge(&vn->ord.log);
 }

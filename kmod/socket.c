@@ -74,25 +74,38 @@ static int vsync_parse_cmsg(struct msghdr *msg, u8 *order)
 #define VSYNC_SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR | \
 			  MSG_BATCH | MSG_CMSG_COMPAT)
 
+/* A unicast's destination: a member id, both words nonzero. */
+static int vsync_parse_dest(struct msghdr *msg, struct vsync_member_id *dest)
+{
+	DECLARE_SOCKADDR(struct sockaddr_vsync *, addr, msg->msg_name);
+	int err;
+
+	err = vsync_check_addr(msg->msg_name, msg->msg_namelen);
+	if (err)
+		return err;
+	if (!addr->svs_node || !addr->svs_port)
+		return -EINVAL;
+	dest->node = addr->svs_node;
+	dest->port = addr->svs_port;
+	return 0;
+}
+
 static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	int flags = msg->msg_flags;
 	struct sock *sk = sock->sk;
 	struct vsync_sock *vs = vsync_sk(sk);
-	char name[VSYNC_NAME_MAX];
+	struct vsync_member_id dest = {};
 	struct vsync_group *g;
-	struct sk_buff *skb;
-	u32 name_len = 0;
 	u8 order;
-	long timeo;
 	int err;
 
 	if (flags & ~VSYNC_SEND_FLAGS)
 		return -EOPNOTSUPP;
 	if (msg->msg_name) {
-		err = vsync_check_addr(msg->msg_name, msg->msg_namelen);
-		/* unicast to one member is not there yet */
-		return err ?: -EOPNOTSUPP;
+		err = vsync_parse_dest(msg, &dest);
+		if (err)
+			return err;
 	}
 	order = READ_ONCE(vs->order);
 	if (msg->msg_controllen) {
@@ -114,33 +127,25 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		err = READ_ONCE(vs->err) ? -READ_ONCE(vs->err) : -EPIPE;
 		goto out_pipe;
 	}
-
-	/* the entry header names the group; the message follows it */
 	rcu_read_lock();
 	g = rcu_dereference(vs->group);
-	if (g) {
-		name_len = g->name_len;
-		memcpy(name, g->name, name_len);
-	}
 	rcu_read_unlock();
 	if (!g)
 		return -EPIPE;	/* left meanwhile */
-	skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, 0, len,
-				flags & MSG_DONTWAIT, &err);
-	if (!skb)
-		return err;
-	skb_put(skb, len);
-	err = skb_copy_datagram_from_iter(skb, skb->len - len, &msg->msg_iter,
-					  len);
-	if (err)
-		goto out_free;
 
-	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
-	err = vsync_stream_send(vs, skb, order, timeo);
+	/* one message at a time, so that its pieces follow each other */
+	if (flags & MSG_DONTWAIT) {
+		if (!mutex_trylock(&vs->send_lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&vs->send_lock)) {
+		return sock_intr_errno(sock_sndtimeo(sk, 0));
+	}
+	err = vsync_stream_sendmsg(vs, &msg->msg_iter, len, order,
+				   dest.node ? &dest : NULL,
+				   flags & MSG_DONTWAIT);
+	mutex_unlock(&vs->send_lock);
 	if (!err)
 		return len;
-out_free:
-	kfree_skb(skb);
 out_pipe:
 	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
 		send_sig(SIGPIPE, current, 0);
@@ -194,6 +199,7 @@ static void vsync_put_info(struct msghdr *msg, const struct vsync_skb_cb *cb)
 		.sender = { .node = cb->sender_node, .port = cb->sender_port },
 		.sender_seq = cb->sender_seq,
 		.global_seq = cb->global_seq,
+		.flags = cb->unicast ? VSYNC_MSGINFO_UNICAST : 0,
 	};
 
 	if (msg->msg_name) {
@@ -575,6 +581,7 @@ static int vsync_create(struct net *net, struct socket *sock, int protocol,
 	vs->state = VSYNC_SS_UNJOINED;
 	vs->order = VSYNC_ORDER_DEFAULT;
 	vs->pid = get_pid(task_tgid(current));
+	mutex_init(&vs->send_lock);
 	return 0;
 }
 

@@ -24,7 +24,9 @@
 /*
  * An entry with room for @len bytes of message after its header, the
  * group name and the extension words @flags call for; the header and
- * extension words are the caller's (ent_set_frag() and the like).
+ * extension words are the caller's (ent_set_frag() and the like).  With
+ * @noblock < 0 it is charged to the send buffer even past SO_SNDBUF: the
+ * rest of a message whose first piece found room.
  */
 struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
 				  const char *name, u32 name_len, u32 flags,
@@ -35,12 +37,17 @@ struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
 	struct sk_buff *skb;
 	__be32 *e;
 
-	if (sk)
-		skb = sock_alloc_send_skb(sk, hlen + len, noblock, err);
-	else
+	if (!sk)
 		skb = alloc_skb(hlen, GFP_KERNEL | __GFP_NOFAIL);
-	if (!skb)
+	else if (noblock < 0)
+		skb = sock_wmalloc(sk, hlen + len, 1, sk->sk_allocation);
+	else
+		skb = sock_alloc_send_skb(sk, hlen + len, noblock, err);
+	if (!skb) {
+		if (noblock < 0)
+			*err = -ENOBUFS;
 		return NULL;
+	}
 	e = skb_put_zero(skb, hlen);
 	msg_set_word(e, 0, name_len);
 	msg_set_bits(e, 0, 16, 0xff, flags);
@@ -89,10 +96,9 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 	long timeo;
 	int err;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = vsync_member_alloc(GFP_KERNEL, 0, 0);
 	if (!m)
 		return -ENOMEM;
-	INIT_LIST_HEAD(&m->list);
 
 	mutex_lock(&vn->stream_lock);
 	if (!vsync_order_can_submit(vn)) {
@@ -200,21 +206,33 @@ int vsync_stream_leave(struct vsync_sock *vs)
 	return 0;
 }
 
+/* A message is done with its entry: the last piece, or the only one. */
+static bool vsync_ent_ends_msg(const __be32 *e, u32 len)
+{
+	if (!(ent_flags(e) & VSYNC_EF_FRAG))
+		return true;
+	return ent_frag_total(e) &&
+	       ent_frag_off(e) + len - ent_data_off(e) == ent_frag_total(e);
+}
+
 /*
- * Submit a message.  Waits, up to @timeo, while a member here has no
- * receive room or this node has too many submissions in flight; a leave
- * of this socket meanwhile ends the wait with -EPIPE.  On success @skb is
- * consumed.
+ * Submit the entries of @q (taken on success) in one go.  Waits, up to
+ * *@timeo, while a member here has no receive room or this node has too
+ * many submissions in flight, for the first entry: those of one call go
+ * together.  A leave of this socket meanwhile ends the wait with -EPIPE;
+ * a unicast to a member not in the group fails with -EHOSTUNREACH.
  */
-int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
-		      long timeo)
+static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
+			       u8 order, const struct vsync_member_id *dest,
+			       long *timeo)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	__be32 *e = (__be32 *)skb->data;
 	struct sock *sk = &vs->sk;
 	struct vsync_group *g;
+	struct sk_buff *skb;
 	bool waited = false;
+	__be32 *e;
 	int err;
 
 	add_wait_queue(sk_sleep(sk), &wait);
@@ -224,17 +242,29 @@ int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 		case VSYNC_SS_JOINED:
 			g = rcu_dereference_protected(vs->group,
 					lockdep_is_held(&vn->stream_lock));
+			err = -EHOSTUNREACH;
+			if (dest && !vsync_group_has(g, dest))
+				break;
 			err = -EAGAIN;
 			if (!vsync_order_room(vn) ||
-			    !vsync_group_writable(g, skb->truesize))
+			    !vsync_group_writable(g, skb_peek(q)->truesize))
 				break;
-			msg_set_bits(e, 0, 8, 0xff, order);
-			msg_set_word(e, 1, vs->id.node);
-			msg_set_word(e, 2, vs->id.port);
-			msg_set_u64(e, 3, vs->next_seq++);
-			vs->stats.sent++;
-			vs->stats.sent_bytes += skb->len - ent_data_off(e);
-			vsync_submit(vn, skb);
+			while ((skb = __skb_dequeue(q))) {
+				e = (__be32 *)skb->data;
+				msg_set_bits(e, 0, 8, 0xff, order);
+				msg_set_word(e, 1, vs->id.node);
+				msg_set_word(e, 2, vs->id.port);
+				msg_set_u64(e, 3, vs->next_seq);
+				if (vsync_ent_ends_msg(e, skb->len)) {
+					vs->next_seq++;
+					vs->stats.sent++;
+					vs->stats.sent_bytes +=
+						(ent_flags(e) & VSYNC_EF_FRAG) ?
+						ent_frag_total(e) :
+						skb->len - ent_data_off(e);
+				}
+				vsync_submit(vn, skb);
+			}
 			err = 0;
 			break;
 		case VSYNC_SS_LEFT:
@@ -247,21 +277,148 @@ int vsync_stream_send(struct vsync_sock *vs, struct sk_buff *skb, u8 order,
 			err = -ENOTCONN;
 			break;
 		}
-		if (err == -EAGAIN && !waited && timeo) {
+		if (err == -EAGAIN && !waited && *timeo) {
 			vs->stats.send_waits++;
 			waited = true;
 		}
 		mutex_unlock(&vn->stream_lock);
 
-		if (err != -EAGAIN || !timeo)
+		if (err != -EAGAIN || !*timeo)
 			break;
 		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
+			err = sock_intr_errno(*timeo);
 			break;
 		}
-		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/* The entry of one message, or of one piece of it, with its bytes. */
+static struct sk_buff *vsync_piece_alloc(struct vsync_sock *vs,
+					 const char *name, u32 name_len,
+					 u32 flags,
+					 const struct vsync_member_id *dest,
+					 struct iov_iter *from, u32 len,
+					 u32 total, u32 off, int noblock,
+					 int *err)
+{
+	struct sk_buff *skb;
+	__be32 *e;
+
+	skb = vsync_entry_alloc(&vs->sk, VSYNC_ENT_DATA, name, name_len,
+				flags, len, noblock, err);
+	if (!skb)
+		return NULL;
+	e = (__be32 *)skb->data;
+	if (flags & VSYNC_EF_FRAG)
+		ent_set_frag(e, total, off);
+	if (dest)
+		ent_set_dest(e, dest->node, dest->port);
+	skb_put(skb, len);
+	*err = skb_copy_datagram_from_iter(skb, skb->len - len, from, len);
+	if (*err) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/*
+ * A message whose pieces went out in part: tell every node to drop them
+ * (a piece of total 0).  Its sender sequence goes to the next message.
+ */
+static void vsync_stream_abort(struct vsync_sock *vs, const char *name,
+			       u32 name_len, u8 order)
+{
+	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
+	struct sk_buff *skb;
+	__be32 *e;
+
+	mutex_lock(&vn->stream_lock);
+	/* once the LEAVE is submitted, the member's pieces go with it */
+	if (vs->state == VSYNC_SS_JOINED) {
+		skb = vsync_entry_alloc(NULL, VSYNC_ENT_DATA, name, name_len,
+					VSYNC_EF_FRAG, 0, 0, NULL);
+		e = (__be32 *)skb->data;
+		msg_set_bits(e, 0, 8, 0xff, order);
+		msg_set_word(e, 1, vs->id.node);
+		msg_set_word(e, 2, vs->id.port);
+		msg_set_u64(e, 3, vs->next_seq);
+		vsync_submit(vn, skb);
+	}
+	mutex_unlock(&vn->stream_lock);
+}
+
+/*
+ * Send one message of @len bytes from @from, to the group or to @dest.
+ * Called under vs->send_lock.  A message that does not fit one entry goes
+ * in pieces (FRAG): a blocking send submits them as room comes, and gives
+ * up the message if it fails halfway; a non-blocking one, like a long UDP
+ * datagram, needs room below SO_SNDBUF for its start only, is charged for
+ * all of it, and submits the pieces together, or none.
+ */
+int vsync_stream_sendmsg(struct vsync_sock *vs, struct iov_iter *from,
+			 size_t len, u8 order,
+			 const struct vsync_member_id *dest, int noblock)
+{
+	long timeo = sock_sndtimeo(&vs->sk, noblock);
+	u32 flags = dest ? VSYNC_EF_DEST : 0;
+	char name[VSYNC_NAME_MAX];
+	struct sk_buff_head q;
+	struct vsync_group *g;
+	struct sk_buff *skb;
+	u32 name_len = 0, hlen, piece, off, n;
+	int err = 0;
+
+	rcu_read_lock();
+	g = rcu_dereference(vs->group);
+	if (g) {
+		name_len = g->name_len;
+		memcpy(name, g->name, name_len);
+	}
+	rcu_read_unlock();
+	if (!g)
+		return -EPIPE;	/* left meanwhile */
+
+	__skb_queue_head_init(&q);
+	hlen = VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(name_len) +
+	       ent_ext_words(flags) * 4;
+	if (hlen + len <= VSYNC_ENT_PIECE) {
+		skb = vsync_piece_alloc(vs, name, name_len, flags, dest, from,
+					len, 0, 0, noblock, &err);
+		if (!skb)
+			return err;
+		__skb_queue_tail(&q, skb);
+		err = vsync_stream_submit(vs, &q, order, dest, &timeo);
+		__skb_queue_purge(&q);
+		return err;
+	}
+
+	flags |= VSYNC_EF_FRAG;
+	piece = VSYNC_ENT_PIECE - hlen - 8;
+	for (off = 0; off < len; off += n) {
+		n = min_t(size_t, piece, len - off);
+		/* like one long datagram: room for its start is enough */
+		skb = vsync_piece_alloc(vs, name, name_len, flags, dest, from,
+					n, len, off,
+					noblock && off ? -1 : noblock, &err);
+		if (!skb)
+			break;
+		__skb_queue_tail(&q, skb);
+		if (noblock)
+			continue;
+		err = vsync_stream_submit(vs, &q, order, dest, &timeo);
+		__skb_queue_purge(&q);
+		if (err)
+			break;
+	}
+	if (noblock && !err)
+		err = vsync_stream_submit(vs, &q, order, dest, &timeo);
+	__skb_queue_purge(&q);
+	if (err && !noblock && off)
+		vsync_stream_abort(vs, name, name_len, order);
 	return err;
 }
 

@@ -51,7 +51,7 @@ VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
 MEMBER=$VS_BIN/vsync_member
 CHECK=$VS_BIN/vsync_check
 INJECT=$VS_BIN/vsync_inject
-BUDGET=${VSYNC_GROUPS_BUDGET:-330}
+BUDGET=${VSYNC_GROUPS_BUDGET:-560}
 
 # The stream: NMSG messages a member, IVL us apart, sizes around SIZE, in
 # every class.  Bounds, in seconds: a member's own deadline, then waits
@@ -78,7 +78,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j k l}
+SCENS=${*:-a b c d e f g h i j k l m n}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -370,6 +370,24 @@ scen_c() {	# 10% loss
 	wait_view 4 c1 c2 c3 c4 && finish
 }
 
+scen_m() {	# messages of 2 to 6 MiB, in pieces, under 10% loss
+	cluster 3 || return 1
+	netem_all 3 loss 10% || return 1
+	member m1 1 0 -n 2 -i 200000 -s 4194304 -m total,safe
+	member m2 2 0 -n 2 -i 200000 -s 4194304 -m fifo,causal
+	member m3 3 0 -n 1 -s 4194304
+	wait_view 3 m1 m2 m3 && finish
+}
+
+scen_n() {	# causal chains across 3 nodes under reordering
+	cluster 3 || return 1
+	netem_all 3 delay 5ms reorder 30% duplicate 5% || return 1
+	steady n1 1 -c -m causal
+	steady n2 2 -c -m causal,fifo
+	steady n3 3 -c -m causal,total
+	wait_view 3 n1 n2 n3 && finish
+}
+
 scen_d() {	# 30% loss, duplicates, reordering
 	cluster 3 || return 1
 	netem_all 3 loss 30% duplicate 10% delay 5ms reorder 25% || return 1
@@ -596,6 +614,8 @@ desc_of() {
 	j) echo j_node_restart_same_id ;;
 	k) echo k_stranger_ordering_flood ;;
 	l) echo l_coordinator_crash_in_view_change ;;
+	m) echo m_long_messages_loss_10 ;;
+	n) echo n_causal_chains_reordering ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -607,7 +627,7 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-l]) ;;
+	[a-n]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
 	if [ $ONE = 1 ] && [ "$scen" = h ]; then

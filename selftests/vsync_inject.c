@@ -75,14 +75,14 @@
 #define BASE_WORDS	6
 #define HB_WORDS	13	/* w6 interval, w7-8 view, w9 coordinator, */
 				/* w10 flags | count << 8, w11-12 max view */
-#define VIEW_WORDS	14	/* w6-7 id, w8 flags, w9 count, w10-11 */
-				/* final, w12-13 previous view */
-#define ACCEPT_WORDS	12	/* w6-7 id, w8-9 installed, w10-11 applied */
+#define VIEW_WORDS	15	/* w6-7 id, w8 flags, w9 count, w10-11 */
+				/* final, w12-13 previous view, w14 unstable */
+#define ACCEPT_WORDS	14	/* w6-7 id, w8-9 installed, w10-11 applied, w12-13 stable */
 #define ACCEPT_PWORDS	6	/* payload: last and newer primary views */
 #define SUBMIT_WORDS	10	/* w6-7 submission, w8-9 view */
 #define ORDER_WORDS	15	/* w6-7 epoch, w8-9 seq, w10-11 stable, */
 				/* w12 origin, w13-14 submission */
-#define ACK_WORDS	10	/* w6-7 view, w8-9 applied */
+#define ACK_WORDS	12	/* w6-7 view, w8-9 applied, w10-11 stable */
 
 #define TYPE_HEARTBEAT	1
 #define TYPE_PROPOSE	2
@@ -603,7 +603,7 @@ static size_t b_ack_header(unsigned char *p, unsigned int i)
 	return short_header(p, valid_ack(p, i), ACK_WORDS, i);
 }
 
-/* ACCEPT grew from 10 to 12 words: an old-sized one is short now */
+/* ACCEPT grew from 10 to 14 words: an old-sized one is short now */
 static size_t b_accept_header(unsigned char *p, unsigned int i)
 {
 	return short_header(p, valid_accept(p, i), ACCEPT_WORDS, i);
@@ -1035,7 +1035,7 @@ static size_t b_ack_field(unsigned char *p, unsigned int i)
 
 	switch (i % 4) {
 	case 0:	/* flags other than GAP */
-		put32(p, 0, word0(WIRE_VERSION, ACK_WORDS, TYPE_ACK, 2 + i % 0xfffd));
+		put32(p, 0, word0(WIRE_VERSION, ACK_WORDS, TYPE_ACK, 4 + i % 0xfffb));
 		break;
 	case 1:	/* view counter 0 */
 		put32(p, 6, 0);

@@ -470,7 +470,7 @@ TEST_F(vs, send_after_leave_epipe)
 	}
 }
 
-TEST_F(vs, message_sizes)
+TEST_F_TIMEOUT(vs, message_sizes, 300)
 {
 	static char big[VSYNC_MSG_MAX + 2], in[VSYNC_MSG_MAX + 2];
 	union viewbuf vb;
@@ -483,14 +483,79 @@ TEST_F(vs, message_sizes)
 	EXPECT_ERRNO(send(self->fd, big, VSYNC_MSG_MAX + 1, 0), EMSGSIZE);
 	assert_empty(_metadata, self->fd);
 	ASSERT_EQ(VSYNC_MSG_MAX, send(self->fd, big, VSYNC_MSG_MAX, 0));
-	ASSERT_EQ(0, send(self->fd, big, 0, 0));
+	/* read it first: a queue over SO_RCVBUF holds the next send back */
 	ASSERT_EQ(VSYNC_MSG_MAX, read_data(_metadata, self->fd, in, sizeof(in), &it));
 	EXPECT_EQ(0, memcmp(big, in, VSYNC_MSG_MAX));
 	EXPECT_EQ(1, it.info.sender_seq);
+	ASSERT_EQ(0, send(self->fd, big, 0, 0));
 	/* a zero-length message is an item, not EOF */
 	ASSERT_EQ(0, read_data(_metadata, self->fd, in, sizeof(in), &it));
 	EXPECT_EQ(2, it.info.sender_seq);
 	EXPECT_EQ(VSYNC_KIND_DATA, it.info.kind);
+	assert_empty(_metadata, self->fd);
+}
+
+/* Around the size of one piece, and well past it: each message whole. */
+TEST_F_TIMEOUT(vs, long_messages_in_pieces, 300)
+{
+	static const size_t sizes[] = {
+		1, 1200, 1290, 1300, 1310, 1320, 1340, 1360, 1400, 2700,
+		65535, 65536, 65537, (1 << 20) + 3, 3 * 1000 * 1000,
+	};
+	static char out[3 * 1000 * 1000 + 16], in[sizeof(out)];
+	union viewbuf vb;
+	struct vsync_item it;
+	size_t i, k;
+	ssize_t r;
+
+	join_view(_metadata, self->fd, self->group, &vb);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		for (i = 0; i < sizes[k]; i++)
+			out[i] = (char)(i * 13 + k + i / 509);
+		ASSERT_EQ((ssize_t)sizes[k], send(self->fd, out, sizes[k], 0));
+		memset(in, 0, sizes[k] + 1);
+		r = read_data(_metadata, self->fd, in, sizeof(in), &it);
+		ASSERT_EQ((ssize_t)sizes[k], r);
+		EXPECT_EQ(0, memcmp(out, in, sizes[k])) TH_LOG("size %zu", sizes[k]);
+		EXPECT_EQ(k + 1, it.info.sender_seq);
+		EXPECT_EQ(k + 1, it.info.global_seq);
+		EXPECT_EQ(0u, it.info.flags);
+	}
+	/* a short buffer: MSG_TRUNC, and the real length asked for */
+	ASSERT_EQ(100000, send(self->fd, out, 100000, 0));
+	set_timeo(_metadata, self->fd, SO_RCVTIMEO, 20000);
+	ASSERT_EQ(100000, vsync_recv_item(self->fd, in, 10, MSG_TRUNC, &it));
+	EXPECT_TRUE(it.msg_flags & MSG_TRUNC);
+	EXPECT_EQ(0, memcmp(out, in, 10));
+	assert_empty(_metadata, self->fd);
+}
+
+/*
+ * A non-blocking send of a long message is like one of a long datagram:
+ * it goes whole if the send buffer is below SO_SNDBUF when it starts, and
+ * fails with EAGAIN, nothing of it sent, while the buffer is full.
+ */
+TEST_F_TIMEOUT(vs, long_message_nonblocking, 120)
+{
+	static char out[1 << 20], in[sizeof(out)];
+	int small = 16384;
+	union viewbuf vb;
+	struct vsync_item it;
+	struct pollfd pfd = { .fd = self->fd, .events = POLLOUT };
+
+	memset(out, 'q', sizeof(out));
+	ASSERT_OK(setsockopt(self->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	join_view(_metadata, self->fd, self->group, &vb);
+	ASSERT_EQ(1, poll(&pfd, 1, 1000));
+	ASSERT_EQ((ssize_t)sizeof(out), send(self->fd, out, sizeof(out), MSG_DONTWAIT));
+	ASSERT_EQ((ssize_t)sizeof(out), read_data(_metadata, self->fd, in, sizeof(in), &it));
+	EXPECT_EQ(0, memcmp(out, in, sizeof(out)));
+	EXPECT_EQ(1, it.info.sender_seq);
+	/* blocking, the pieces stream through the small buffer */
+	ASSERT_EQ((ssize_t)sizeof(out), send(self->fd, out, sizeof(out), 0));
+	ASSERT_EQ((ssize_t)sizeof(out), read_data(_metadata, self->fd, in, sizeof(in), &it));
+	EXPECT_EQ(0, memcmp(out, in, sizeof(out)));
+	EXPECT_EQ(2, it.info.sender_seq);
 	assert_empty(_metadata, self->fd);
 }
 
@@ -547,9 +612,16 @@ TEST_F(vs, sendto_address)
 	EXPECT_ERRNO(sendto(self->fd, "x", 1, 0, (struct sockaddr *)&sa, 4), EINVAL);
 	EXPECT_ERRNO(sendto(self->fd, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa) - 1),
 		     EINVAL);
-	/* unicast to a member: not yet */
+	/* not a member of the group, or no member at all */
+	sa.svs_port ^= 0x5a5a;
 	EXPECT_ERRNO(sendto(self->fd, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa)),
-		     EOPNOTSUPP);
+		     EHOSTUNREACH);
+	sa.svs_port ^= 0x5a5a;
+	sa.svs_node = 0;
+	EXPECT_ERRNO(sendto(self->fd, "x", 1, 0, (struct sockaddr *)&sa, sizeof(sa)),
+		     EINVAL);
+	len = sizeof(sa);
+	ASSERT_OK(getsockname(self->fd, (struct sockaddr *)&sa, &len));
 	assert_empty(_metadata, self->fd);
 
 	/* the receiver learns the sender's address */
@@ -561,6 +633,80 @@ TEST_F(vs, sendto_address)
 	EXPECT_EQ(sa.svs_port, it.from.svs_port);
 	EXPECT_EQ(sa.svs_port, it.info.sender.port);
 	EXPECT_EQ(sa.svs_node, it.info.sender.node);
+}
+
+/*
+ * Unicast: only the member named gets it, in the sender's one FIFO
+ * sequence; it is not numbered in the group's total order.
+ */
+TEST_F(vs, unicast_to_one_member)
+{
+	struct sockaddr_vsync a, b;
+	socklen_t len = sizeof(a);
+	union viewbuf vb;
+	struct vsync_item it;
+	char buf[8];
+	int fd2;
+
+	join_view(_metadata, self->fd, self->group, &vb);
+	fd2 = new_sock(_metadata, self->fam, 0);
+	join_view(_metadata, fd2, self->group, &vb);
+	read_view(_metadata, self->fd, &vb);
+	ASSERT_OK(getsockname(self->fd, (struct sockaddr *)&a, &len));
+	len = sizeof(b);
+	ASSERT_OK(getsockname(fd2, (struct sockaddr *)&b, &len));
+
+	ASSERT_EQ(1, send(self->fd, "m", 1, 0));
+	ASSERT_EQ(1, sendto(self->fd, "u", 1, 0, (struct sockaddr *)&b, sizeof(b)));
+	ASSERT_EQ(1, send(self->fd, "n", 1, 0));
+	/* to oneself works too */
+	ASSERT_EQ(1, sendto(fd2, "s", 1, 0, (struct sockaddr *)&b, sizeof(b)));
+
+	ASSERT_EQ(1, read_data(_metadata, fd2, buf, sizeof(buf), &it));
+	EXPECT_EQ('m', buf[0]);
+	EXPECT_EQ(1, it.info.sender_seq);
+	EXPECT_EQ(1, it.info.global_seq);
+	ASSERT_EQ(1, read_data(_metadata, fd2, buf, sizeof(buf), &it));
+	EXPECT_EQ('u', buf[0]);
+	EXPECT_EQ(2, it.info.sender_seq);
+	EXPECT_EQ(1, it.info.global_seq);
+	EXPECT_EQ(VSYNC_MSGINFO_UNICAST, it.info.flags);
+	EXPECT_EQ(a.svs_port, it.info.sender.port);
+	ASSERT_EQ(1, read_data(_metadata, fd2, buf, sizeof(buf), &it));
+	EXPECT_EQ('n', buf[0]);
+	EXPECT_EQ(3, it.info.sender_seq);
+	EXPECT_EQ(2, it.info.global_seq);
+	EXPECT_EQ(0u, it.info.flags);
+	ASSERT_EQ(1, read_data(_metadata, fd2, buf, sizeof(buf), &it));
+	EXPECT_EQ('s', buf[0]);
+	EXPECT_EQ(VSYNC_MSGINFO_UNICAST, it.info.flags);
+	assert_empty(_metadata, fd2);
+
+	/* the sender sees its group messages only, with the gap in its seq */
+	ASSERT_EQ(1, read_data(_metadata, self->fd, buf, sizeof(buf), &it));
+	EXPECT_EQ('m', buf[0]);
+	ASSERT_EQ(1, read_data(_metadata, self->fd, buf, sizeof(buf), &it));
+	EXPECT_EQ('n', buf[0]);
+	EXPECT_EQ(3, it.info.sender_seq);
+	assert_empty(_metadata, self->fd);
+
+	/* a member that left is not there to send to */
+	close(fd2);
+	read_view(_metadata, self->fd, &vb);
+	EXPECT_ERRNO(sendto(self->fd, "x", 1, 0, (struct sockaddr *)&b, sizeof(b)),
+		     EHOSTUNREACH);
+	/* a long unicast, in pieces */
+	{
+		static char big[200000], in[sizeof(big)];
+
+		memset(big, 'L', sizeof(big));
+		ASSERT_EQ((ssize_t)sizeof(big),
+			  sendto(self->fd, big, sizeof(big), 0, (struct sockaddr *)&a, sizeof(a)));
+		ASSERT_EQ((ssize_t)sizeof(big),
+			  read_data(_metadata, self->fd, in, sizeof(in), &it));
+		EXPECT_EQ(0, memcmp(big, in, sizeof(big)));
+		EXPECT_EQ(VSYNC_MSGINFO_UNICAST, it.info.flags);
+	}
 }
 
 static ssize_t send_cmsg(int fd, int level, int type, const void *val, size_t vlen,

@@ -23,8 +23,11 @@
 
 /* Group names are 1..VSYNC_NAME_MAX bytes, no NUL inside. */
 #define VSYNC_NAME_MAX		63
-/* Largest message payload accepted by sendmsg(). */
-#define VSYNC_MSG_MAX		65536
+/*
+ * Largest message payload accepted by sendmsg().  A message longer than
+ * one packet is sent in pieces and delivered whole; see vsync(7).
+ */
+#define VSYNC_MSG_MAX		(8 << 20)
 /* Largest number of members in one group. */
 #define VSYNC_MEMBERS_MAX	1024
 
@@ -80,7 +83,16 @@ struct vsync_msginfo {
 	struct vsync_member_id sender; /* zero for a view */
 	__u64 sender_seq;	/* per sender: 1, 2, ... with no gaps */
 	__u64 global_seq;	/* per group: one order for all members */
+	__u32 flags;		/* VSYNC_MSGINFO_* */
+	__u32 reserved;
 };
+
+/*
+ * A unicast: sent to the reader alone.  Its sender_seq is in the sender's
+ * one sequence (FIFO with its other messages, so other members see that
+ * number skipped); its global_seq is that of the group message before it.
+ */
+#define VSYNC_MSGINFO_UNICAST	0x1
 
 #define VSYNC_VIEW_PRIMARY	0x1
 
