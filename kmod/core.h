@@ -51,11 +51,13 @@ struct vsync_timers {
 	int heartbeat_ms;
 	int suspect_ms;
 	int retransmit_ms;
+	int reader_timeout_ms;
 };
 
 #define VSYNC_HEARTBEAT_MS_DEFAULT	100
 #define VSYNC_SUSPECT_MS_DEFAULT	1000
 #define VSYNC_RETRANSMIT_MS_DEFAULT	40
+#define VSYNC_READER_TIMEOUT_MS_DEFAULT	30000
 
 /* A node view: which nodes are together, by rank (rank 0 is the oldest). */
 struct vsync_nview {
@@ -120,7 +122,10 @@ struct vsync_ostate {
 	/* sequencer: what view.nodes[i] reported applied, now and a tick ago */
 	u64 acked[VSYNC_NODES_MAX];
 	u64 acked_tick[VSYNC_NODES_MAX];
+	/* sequencer: what view.nodes[i] reported given to its groups */
+	u64 dlv[VSYNC_NODES_MAX];
 	u64 ack_sent;			/* have in our last ACK */
+	u64 dlv_sent;			/* delivered in our last ACK */
 	unsigned long gap_acked;	/* jiffies of our last gap ACK */
 };
 
@@ -224,6 +229,7 @@ struct vsync_net {
 	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
 	struct work_struct rx_work;
 	struct delayed_work hb_work;	/* heartbeats and suspicion */
+	struct work_struct dq_work;	/* a reader made room: deliver */
 	unsigned long hb_next;		/* jiffies of the next heartbeats */
 };
 
@@ -234,6 +240,7 @@ static inline struct vsync_net *vsync_net(const struct net *net)
 
 enum {
 	VSYNC_GF_CONGESTED,	/* a sender waits for receive room */
+	VSYNC_GF_HELD,		/* the node stream waits for receive room */
 };
 
 /*
@@ -303,6 +310,7 @@ struct vsync_sock {
 	struct sk_buff *view;
 	u32 view_rank;
 	struct vsync_sock_stats stats;
+	unsigned long last_read;	/* jiffies: joined, or last read */
 };
 
 static inline struct vsync_sock *vsync_sk(const struct sock *sk)
@@ -349,6 +357,9 @@ void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m,
 			 int err);
 struct vsync_member *vsync_member_alloc(gfp_t gfp, u32 node, u32 port);
 void vsync_group_replay(struct vsync_group *g, struct sk_buff_head *q);
+bool vsync_group_ready(struct vsync_net *vn, const struct sk_buff *ent);
+bool vsync_group_evict(struct vsync_group *g, unsigned int size);
+bool vsync_group_evict_for(struct vsync_net *vn, const struct sk_buff *ent);
 void vsync_groups_exit(struct vsync_net *vn);
 
 /* stream.c: the socket side of the node stream */
@@ -359,6 +370,7 @@ int vsync_stream_sendmsg(struct vsync_sock *vs, struct iov_iter *from,
 			 size_t len, u8 order,
 			 const struct vsync_member_id *dest, int noblock);
 bool vsync_group_has(struct vsync_group *g, const struct vsync_member_id *id);
+void vsync_stream_evict(struct vsync_net *vn, struct vsync_sock *vs);
 struct sk_buff *vsync_entry_alloc(struct sock *sk, u32 type,
 				  const char *name, u32 name_len, u32 flags,
 				  size_t len, int noblock, int *err);
@@ -375,6 +387,7 @@ bool vsync_order_tick(struct vsync_net *vn);
 void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c);
 void vsync_order_fetch(struct vsync_net *vn, u32 from);
 bool vsync_is_sequencer(struct vsync_net *vn);
+void vsync_order_retry(struct vsync_net *vn);
 
 /* node.c: configuration, peers, heartbeats; callers hold stream_lock */
 int vsync_node_set(struct vsync_net *vn, const struct vsync_node_cfg *cfg,

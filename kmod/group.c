@@ -32,6 +32,7 @@
 #include <linux/string.h>
 
 #include "core.h"
+#include "mib.h"
 
 /* member lists up to this many bytes stay in the view skb's head */
 #define VSYNC_VIEW_INLINE	1024
@@ -130,6 +131,10 @@ void vsync_group_space(struct vsync_group *g)
 
 	/* free, then test the mark: pairs with vsync_group_writable() */
 	smp_mb();
+	/* the node stream waits for this group's readers too */
+	if (test_bit(VSYNC_GF_HELD, &g->flags) &&
+	    test_and_clear_bit(VSYNC_GF_HELD, &g->flags))
+		queue_work(vsync_wq, &g->vn->dq_work);
 	if (!test_bit(VSYNC_GF_CONGESTED, &g->flags) ||
 	    !test_and_clear_bit(VSYNC_GF_CONGESTED, &g->flags))
 		return;
@@ -138,6 +143,70 @@ void vsync_group_space(struct vsync_group *g)
 		if (m->vs)
 			m->vs->sk.sk_write_space(&m->vs->sk);
 	spin_unlock_bh(&g->lock);
+}
+
+/*
+ * May the node stream give @ent to its group now?  Not a message while a
+ * member here has its queue over SO_RCVBUF: the mark makes that member's
+ * next read retry (vsync_group_space()), as for senders.
+ */
+bool vsync_group_ready(struct vsync_net *vn, const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_group *g;
+
+	if (VSYNC_ENT_CB(ent)->type != VSYNC_ENT_DATA ||
+	    ((ent_flags(e) & VSYNC_EF_FRAG) &&
+	     (!ent_frag_total(e) || ent_frag_off(e) + ent->len -
+	      ent_data_off(e) != ent_frag_total(e))))
+		return true;	/* delivers nothing by itself */
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	if (!g || vsync_group_has_room(g, 1))
+		return true;
+	set_bit(VSYNC_GF_HELD, &g->flags);
+	/* mark, then look: pairs with the barrier in vsync_group_space() */
+	smp_mb__after_atomic();
+	return vsync_group_has_room(g, 1);
+}
+
+/*
+ * Put out of @g a member here that has no room for @size more bytes and
+ * has not read for net.vsync.reader_timeout_ms: one process that stopped
+ * reading must not hold its group up for ever.  True if one was; its
+ * LEAVE may be applied at once, so neither the member list nor @g (if
+ * that was its last member) may be touched after it: call again.
+ */
+bool vsync_group_evict(struct vsync_group *g, unsigned int size)
+{
+	struct vsync_net *vn = g->vn;
+	int ms = READ_ONCE(vn->timers.reader_timeout_ms);
+	struct vsync_member *m;
+
+	lockdep_assert_held(&vn->stream_lock);
+	if (!ms)
+		return false;
+	list_for_each_entry(m, &g->members, list) {
+		if (!m->vs || vsync_member_has_room(&m->vs->sk, size) ||
+		    time_before(jiffies, READ_ONCE(m->vs->last_read) +
+					 msecs_to_jiffies(ms)))
+			continue;
+		VSYNC_INC_STATS(vn, VSYNC_MIB_READER_EVICTED);
+		vsync_stream_evict(vn, m->vs);
+		return true;
+	}
+	return false;
+}
+
+/* The same for the group of entry @ent. */
+bool vsync_group_evict_for(struct vsync_net *vn, const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_group *g;
+
+	if (VSYNC_ENT_CB(ent)->type != VSYNC_ENT_DATA)
+		return false;
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	return g && vsync_group_evict(g, 1);
 }
 
 static void vsync_deliver(struct vsync_sock *m, struct sk_buff *skb)
@@ -371,6 +440,7 @@ static void vsync_apply_join(struct vsync_net *vn, struct vsync_group *g,
 	if (vs) {
 		refcount_inc(&g->ref);
 		rcu_assign_pointer(vs->group, g);
+		WRITE_ONCE(vs->last_read, jiffies);
 		WRITE_ONCE(vs->state, VSYNC_SS_JOINED);
 	}
 	vsync_view_change(g, 1);

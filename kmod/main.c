@@ -79,6 +79,8 @@ static void __net_exit vsync_net_exit(struct net *net)
 	 * does not hold the netns, so it is closed here, before it goes.
 	 */
 	vsync_node_exit(vn);
+	/* a reader may have asked for deliveries just before it closed */
+	cancel_work_sync(&vn->dq_work);
 	vsync_groups_exit(vn);
 	WARN_ON_ONCE(!list_empty(&vn->groups));
 	vsync_order_exit(vn);

@@ -43,6 +43,7 @@ static const char *const vsync_mib_names[] = {
 	[VSYNC_MIB_RETRANSMIT]		= "retransmit",
 	[VSYNC_MIB_SUBMIT_IGNORED]	= "submit_ignored",
 	[VSYNC_MIB_ORDER_IGNORED]	= "order_ignored",
+	[VSYNC_MIB_READER_EVICTED]	= "reader_evicted",
 	[VSYNC_MIB_MCAST_TX]		= "mcast_tx",
 	[VSYNC_MIB_MCAST_RX]		= "mcast_rx",
 	[VSYNC_MIB_MCAST_ORDERED]	= "mcast_ordered",

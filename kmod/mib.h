@@ -38,6 +38,7 @@ enum vsync_mib_field {
 	VSYNC_MIB_MCAST_TX,		/* datagrams sent to the multicast group */
 	VSYNC_MIB_MCAST_RX,		/* datagrams received through the group */
 	VSYNC_MIB_MCAST_ORDERED,	/* entries sent once to the group */
+	VSYNC_MIB_READER_EVICTED,	/* members put out for not reading */
 	__VSYNC_MIB_MAX,
 };
 

@@ -229,7 +229,8 @@ static enum vsync_msg_verdict vsync_msg_check_type(const __be32 *h)
 	case VSYNC_MSG_ACK:
 		if (!(msg_ack_view(h) >> 32) || msg_plen(h) ||
 		    (msg_flags(h) & ~(VSYNC_ACK_GAP | VSYNC_ACK_STABLE)) ||
-		    msg_ack_stable(h) > msg_ack_have(h))
+		    msg_ack_stable(h) > msg_ack_have(h) ||
+		    msg_ack_delivered(h) > msg_ack_have(h))
 			return VSYNC_MSG_BAD_FIELD;
 		return VSYNC_MSG_OK;
 	default:

@@ -41,7 +41,9 @@
  *   own), w13-w14 = origin's submission id; flags = entry type; the
  *   payload is the entry.
  * ACK (7): w6-w7 = the sender's view, w8-w9 = the last entry it applied,
- *   w10-w11 = the last it knows to be stable; flags bit 0: it holds later
+ *   w10-w11 = the last it knows to be stable, w12-w13 = the last it gave
+ *   to its groups (its members' receive room bounds it: the sequencer
+ *   orders at most a window past the least of these); flags bit 0: it holds later
  *   entries (a gap: resend from there); bit 1: from the sequencer, only to
  *   say how far the stream is stable (SAFE messages wait for that).
  *
@@ -94,7 +96,7 @@ enum vsync_msg_type {
 #define VSYNC_ACCEPT_WORDS	14
 #define VSYNC_SUBMIT_WORDS	10
 #define VSYNC_ORDER_WORDS	15
-#define VSYNC_ACK_WORDS		12
+#define VSYNC_ACK_WORDS		14
 
 enum vsync_ent_type {
 	VSYNC_ENT_JOIN = 1,
@@ -402,6 +404,11 @@ static inline u64 msg_ack_have(const __be32 *h)
 static inline u64 msg_ack_stable(const __be32 *h)
 {
 	return msg_u64(h, 10);
+}
+
+static inline u64 msg_ack_delivered(const __be32 *h)
+{
+	return msg_u64(h, 12);
 }
 
 /* entries: @e is the payload of a SUBMIT or ORDER */

@@ -147,6 +147,14 @@ static void vsync_send_submit(struct vsync_net *vn, struct sk_buff *ent)
 	cb->sent = jiffies;
 }
 
+/* The last entry given to the groups here. */
+static u64 vsync_delivered(struct vsync_net *vn)
+{
+	struct sk_buff *skb = skb_peek(&vn->ord.dq);
+
+	return skb ? VSYNC_ENT_CB(skb)->seq - 1 : vn->ord.have;
+}
+
 static void vsync_send_ack(struct vsync_net *vn, u32 to, u32 flags)
 {
 	struct vsync_peer *p = vsync_peer_by_id(vn, to);
@@ -160,9 +168,12 @@ static void vsync_send_ack(struct vsync_net *vn, u32 to, u32 flags)
 	msg_set_u64(h, 6, vn->view.id);
 	msg_set_u64(h, 8, vn->ord.have);
 	msg_set_u64(h, 10, min(vn->ord.stable, vn->ord.have));
+	msg_set_u64(h, 12, vsync_delivered(vn));
 	vsync_xmit(vn, &p->addr, h, sizeof(h));
-	if (!(flags & VSYNC_ACK_STABLE))
+	if (!(flags & VSYNC_ACK_STABLE)) {
 		vn->ord.ack_sent = vn->ord.have;
+		vn->ord.dlv_sent = vsync_delivered(vn);
+	}
 }
 
 /* Free what every node holds. */
@@ -220,9 +231,16 @@ static void vsync_deliver_one(struct vsync_net *vn, struct sk_buff *ent)
 	}
 }
 
+/*
+ * A message also waits while a member here it goes to has its receive
+ * queue full: the stream stops here, this node's ACKs say so, and the
+ * sequencer stops a window further (flow control across nodes).
+ */
 static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
 {
-	return !vsync_ent_safe(ent) || VSYNC_ENT_CB(ent)->seq <= vn->ord.stable;
+	if (vsync_ent_safe(ent) && VSYNC_ENT_CB(ent)->seq > vn->ord.stable)
+		return false;
+	return vsync_group_ready(vn, ent);
 }
 
 /* Deliver what waited for stability and is stable now. */
@@ -357,11 +375,24 @@ static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 	VSYNC_INC_STATS(vn, VSYNC_MIB_ORDERED);
 }
 
+/* The least any node of the view gave to its groups, as far as we know. */
+static u64 vsync_seq_delivered(struct vsync_net *vn)
+{
+	u64 least = vsync_delivered(vn);
+	u32 i;
+
+	for (i = 0; i < vn->view.n; i++)
+		if (vn->view.nodes[i] != vn->node_id)
+			least = min(least, vn->ord.dlv[i]);
+	return least;
+}
+
 static bool vsync_seq_room(struct vsync_net *vn)
 {
 	return vsync_is_sequencer(vn) && !vn->ord.frozen &&
 	       vsync_order_can_submit(vn) &&
-	       vn->ord.have - vn->ord.stable < VSYNC_WINDOW;
+	       vn->ord.have - vn->ord.stable < VSYNC_WINDOW &&
+	       vn->ord.have - vsync_seq_delivered(vn) < VSYNC_WINDOW;
 }
 
 /* Sequencer: order our own submissions that are next in line. */
@@ -487,6 +518,11 @@ static void vsync_rcv_ack(struct vsync_net *vn, struct vsync_peer *p,
 		if (i >= 0 && have > vn->ord.acked[i] && have <= vn->ord.have) {
 			vn->ord.acked[i] = have;
 			vsync_seq_stable(vn);
+		}
+		if (i >= 0 && msg_ack_delivered(h) > vn->ord.dlv[i] &&
+		    msg_ack_delivered(h) <= vn->ord.have) {
+			vn->ord.dlv[i] = msg_ack_delivered(h);
+			vsync_seq_own(vn);	/* the window may be open again */
 		}
 		/* it may wait on a SAFE message: our answer may have been lost */
 		if (msg_ack_stable(h) < vn->ord.stable &&
@@ -647,6 +683,10 @@ bool vsync_order_tick(struct vsync_net *vn)
 	if (!vn->udp || !vn->view.n)
 		return false;
 
+	if (!skb_queue_empty(&vn->ord.dq)) {
+		vsync_order_retry(vn);
+		busy = true;
+	}
 	if (!skb_queue_empty(&vn->ord.subq)) {
 		busy = true;
 		if (vsync_is_sequencer(vn)) {
@@ -679,6 +719,7 @@ bool vsync_order_tick(struct vsync_net *vn)
 	} else if (!vn->ord.frozen) {
 		/* a SAFE message waiting: ask how far the stream is stable */
 		if (vn->ord.have != vn->ord.ack_sent ||
+		    vsync_delivered(vn) != vn->ord.dlv_sent ||
 		    !skb_queue_empty(&vn->ord.ooo) ||
 		    !skb_queue_empty(&vn->ord.dq)) {
 			vsync_send_ack(vn, vn->view.nodes[0],
@@ -807,7 +848,9 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 		if (vn->proposal.id == c->v.id && (c->cont & BIT_ULL(i)))
 			vn->ord.acked[i] = min(c->final, vn->prop_have[i]);
 		vn->ord.acked_tick[i] = vn->ord.acked[i];
+		vn->ord.dlv[i] = vn->ord.acked[i];
 	}
+	vn->ord.dlv_sent = vsync_delivered(vn);
 
 	if (c->v.nodes[0] != vn->node_id)
 		return;
@@ -818,12 +861,45 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 	vsync_seq_stable(vn);
 }
 
+/*
+ * Deliver what can go now; if the first that waits does so for a member
+ * here that has not read for too long, put that member out and go on.
+ */
+void vsync_order_retry(struct vsync_net *vn)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&vn->stream_lock);
+	vsync_deliver_ready(vn);
+	while ((skb = skb_peek(&vn->ord.dq)) &&
+	       !(vsync_ent_safe(skb) &&
+		 VSYNC_ENT_CB(skb)->seq > vn->ord.stable) &&
+	       vsync_group_evict_for(vn, skb))
+		vsync_deliver_ready(vn);
+}
+
+static void vsync_dq_work(struct work_struct *work)
+{
+	struct vsync_net *vn = container_of(work, struct vsync_net, dq_work);
+
+	mutex_lock(&vn->stream_lock);
+	vsync_order_retry(vn);
+	/* tell the sequencer: its window may open again */
+	if (vn->udp && vn->view.n && !vsync_is_sequencer(vn) &&
+	    !vn->ord.frozen && vsync_delivered(vn) != vn->ord.dlv_sent)
+		vsync_send_ack(vn, vn->view.nodes[0], 0);
+	else if (vsync_is_sequencer(vn))
+		vsync_seq_own(vn);
+	mutex_unlock(&vn->stream_lock);
+}
+
 void vsync_order_init(struct vsync_net *vn)
 {
 	__skb_queue_head_init(&vn->ord.log);
 	__skb_queue_head_init(&vn->ord.ooo);
 	__skb_queue_head_init(&vn->ord.subq);
 	__skb_queue_head_init(&vn->ord.dq);
+	INIT_WORK(&vn->dq_work, vsync_dq_work);
 	vn->ord.sub_next = 1;
 	vn->ord.gap_acked = jiffies - 1;
 }

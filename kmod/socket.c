@@ -226,6 +226,7 @@ static void vsync_read_done(struct vsync_sock *vs, struct sk_buff *skb,
 	if (cb->kind == VSYNC_KIND_VIEW)
 		view = skb_clone(skb, GFP_KERNEL);
 
+	WRITE_ONCE(vs->last_read, jiffies);
 	lock_sock(sk);
 	if (cb->kind == VSYNC_KIND_VIEW) {
 		vs->stats.views++;

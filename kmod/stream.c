@@ -71,7 +71,7 @@ static struct sk_buff *vsync_member_entry(struct vsync_sock *vs, u32 type,
 
 /* The socket gives up its member: the LEAVE follows its JOIN in order. */
 static void vsync_stream_release_member(struct vsync_net *vn,
-					struct vsync_sock *vs)
+					struct vsync_sock *vs, int err)
 {
 	struct vsync_member *m = vs->m;
 	struct vsync_group *g;
@@ -83,7 +83,19 @@ static void vsync_stream_release_member(struct vsync_net *vn,
 	name = g ? g->name : vs->join_name;
 	len = g ? g->name_len : vs->join_len;
 	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_LEAVE, name, len));
-	vsync_member_detach(vn, m, 0);
+	vsync_member_detach(vn, m, err);
+}
+
+/*
+ * A member that held its group up by not reading is put out: it leaves
+ * as if closed, and its socket fails sends with ETIMEDOUT; what it has
+ * queued can still be read.
+ */
+void vsync_stream_evict(struct vsync_net *vn, struct vsync_sock *vs)
+{
+	lockdep_assert_held(&vn->stream_lock);
+	if (vs->state == VSYNC_SS_JOINED)
+		vsync_stream_release_member(vn, vs, ETIMEDOUT);
 }
 
 /* Called under lock_sock(). */
@@ -148,7 +160,7 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 		break;
 	case VSYNC_SS_JOINING:
 		/* given up: the member leaves right after it joins */
-		vsync_stream_release_member(vn, vs);
+		vsync_stream_release_member(vn, vs, 0);
 		fallthrough;
 	default:
 		if (!err)
@@ -232,6 +244,7 @@ static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
 	struct vsync_group *g;
 	struct sk_buff *skb;
 	bool waited = false;
+	long slice, left;
 	__be32 *e;
 	int err;
 
@@ -246,9 +259,24 @@ static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
 			if (dest && !vsync_group_has(g, dest))
 				break;
 			err = -EAGAIN;
-			if (!vsync_order_room(vn) ||
-			    !vsync_group_writable(g, skb_peek(q)->truesize))
+			if (!vsync_order_room(vn))
 				break;
+			if (!vsync_group_writable(g, skb_peek(q)->truesize)) {
+				/*
+				 * readers gone for too long are put out; our
+				 * socket holds @g
+				 */
+				if (!vsync_group_evict(g,
+						skb_peek(q)->truesize))
+					break;
+				while (vsync_group_evict(g,
+						skb_peek(q)->truesize))
+					;
+				vsync_order_retry(vn);
+				if (!vsync_group_writable(g,
+						skb_peek(q)->truesize))
+					break;
+			}
 			while ((skb = __skb_dequeue(q))) {
 				e = (__be32 *)skb->data;
 				msg_set_bits(e, 0, 8, 0xff, order);
@@ -289,7 +317,14 @@ static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		/* wake in time to put out a reader that stopped */
+		slice = *timeo;
+		if (READ_ONCE(vn->timers.reader_timeout_ms))
+			slice = min_t(long, slice, msecs_to_jiffies(
+				READ_ONCE(vn->timers.reader_timeout_ms)) + 1);
+		left = wait_woken(&wait, TASK_INTERRUPTIBLE, slice);
+		if (*timeo != MAX_SCHEDULE_TIMEOUT)
+			*timeo -= slice - left;
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
@@ -431,7 +466,7 @@ void vsync_stream_close(struct vsync_sock *vs)
 	switch (vs->state) {
 	case VSYNC_SS_JOINING:
 	case VSYNC_SS_JOINED:
-		vsync_stream_release_member(vn, vs);
+		vsync_stream_release_member(vn, vs, 0);
 		break;
 	case VSYNC_SS_LEAVING:
 		if (vs->m)

@@ -5,6 +5,9 @@
  *   heartbeat_ms   interval between heartbeats to each peer
  *   suspect_ms     silence after which a peer is suspected (DOWN)
  *   retransmit_ms  resend interval of a view change's messages
+ *   reader_timeout_ms  how long a member may hold its group up by not
+ *                  reading (its queue over SO_RCVBUF) before it is put
+ *                  out of the group; 0: never
  *
  * Each netns gets its own copy of the template table, pointing at its
  * vsync_net.timers; readers use READ_ONCE() and pick a new value up at their
@@ -27,6 +30,7 @@
 static const int vsync_heartbeat_min = 10, vsync_heartbeat_max = 10000;
 static const int vsync_suspect_min = 50, vsync_suspect_max = 60000;
 static const int vsync_retransmit_min = 5, vsync_retransmit_max = 10000;
+static const int vsync_reader_min, vsync_reader_max = 3600000;
 
 static int vsync_proc_timer(struct vsync_net *vn, VSYNC_CTL_CONST struct ctl_table *table,
 			    int write, void *buffer, size_t *lenp, loff_t *ppos)
@@ -67,6 +71,16 @@ static int vsync_proc_retransmit(VSYNC_CTL_CONST struct ctl_table *table,
 	return vsync_proc_timer(vn, table, write, buffer, lenp, ppos);
 }
 
+static int vsync_proc_reader(VSYNC_CTL_CONST struct ctl_table *table,
+			     int write, void *buffer, size_t *lenp,
+			     loff_t *ppos)
+{
+	struct vsync_net *vn = container_of(table->data, struct vsync_net,
+					    timers.reader_timeout_ms);
+
+	return vsync_proc_timer(vn, table, write, buffer, lenp, ppos);
+}
+
 /* .data is set per netns; the order is the one of vsync_sysctl_net_init() */
 static const struct ctl_table vsync_sysctl_template[] = {
 	{
@@ -93,6 +107,14 @@ static const struct ctl_table vsync_sysctl_template[] = {
 		.extra1		= (void *)&vsync_retransmit_min,
 		.extra2		= (void *)&vsync_retransmit_max,
 	},
+	{
+		.procname	= "reader_timeout_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= vsync_proc_reader,
+		.extra1		= (void *)&vsync_reader_min,
+		.extra2		= (void *)&vsync_reader_max,
+	},
 	{ }	/* end, for kernels before 6.11 */
 };
 
@@ -103,10 +125,11 @@ int vsync_sysctl_net_init(struct vsync_net *vn)
 {
 	struct ctl_table *table;
 
-	BUILD_BUG_ON(VSYNC_SYSCTL_N != 3);
+	BUILD_BUG_ON(VSYNC_SYSCTL_N != 4);
 	vn->timers.heartbeat_ms = VSYNC_HEARTBEAT_MS_DEFAULT;
 	vn->timers.suspect_ms = VSYNC_SUSPECT_MS_DEFAULT;
 	vn->timers.retransmit_ms = VSYNC_RETRANSMIT_MS_DEFAULT;
+	vn->timers.reader_timeout_ms = VSYNC_READER_TIMEOUT_MS_DEFAULT;
 	if (!IS_ENABLED(CONFIG_SYSCTL))
 		return 0;
 
@@ -117,6 +140,7 @@ int vsync_sysctl_net_init(struct vsync_net *vn)
 	table[0].data = &vn->timers.heartbeat_ms;
 	table[1].data = &vn->timers.suspect_ms;
 	table[2].data = &vn->timers.retransmit_ms;
+	table[3].data = &vn->timers.reader_timeout_ms;
 
 	vn->sysctl = vsync_register_net_sysctl(vn->net, VSYNC_SYSCTL_PATH,
 					       table, VSYNC_SYSCTL_N);

@@ -29,6 +29,13 @@
 #      primary view of the three after it, and their drop counters rise.
 #   l  5 nodes: node 3 crashes, and the coordinator (node 1) crashes in
 #      the view change that follows; the next node by rank completes it
+#   m  3 nodes, messages of 2 to 6 MiB (in pieces) under 10% loss, in
+#      every ordering class
+#   n  causal chains across 3 nodes (vsync_member -c: every message
+#      carries its sender's causal vector) under delay and reordering
+#   o  a member on node 3 stops reading (vsync_member -z): its group is
+#      held up, then net.vsync.reader_timeout_ms (1.5 s here) puts it out;
+#      it exits 6 and the others go on in a view without it
 #
 # usage: vsync_groups.sh [-1] [SCENARIO...]
 #   -1         one-node variant: every member in node 1; node crashes kill
@@ -41,7 +48,7 @@
 # Environment: VS_BIN (vsync_member, vsync_check, vsyncctl, vsync_inject;
 # default: this script's directory), VS_* of vsync_cluster_lib.sh,
 # VSYNC_GROUPS_BUDGET (seconds the whole run may take before the remaining
-# scenarios are reported as not run; default 330).
+# scenarios are reported as not run; default 560).
 # shellcheck disable=SC3043 # local: busybox ash, dash and bash have it
 
 VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
@@ -78,7 +85,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j k l m n}
+SCENS=${*:-a b c d e f g h i j k l m n o}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -388,6 +395,27 @@ scen_n() {	# causal chains across 3 nodes under reordering
 	wait_view 3 n1 n2 n3 && finish
 }
 
+scen_o() {	# a reader that stops holds the group up, then is put out
+	local i
+	cluster 3 || return 1
+	for i in 1 2 3; do
+		[ $ONE = 1 ] && [ $i != 1 ] && break
+		vs_sysctl_set "$i" reader_timeout_ms 1500 ||
+			{ why="reader_timeout_ms refused"; return 1; }
+	done
+	steady o1 1
+	steady o2 2
+	member o3 3 6 -z
+	wait_view 3 o1 o2 o3 || return 1
+	# put out: the others go on in a view without it
+	wait_view 2 o1 o2 || return 1
+	i=3
+	[ $ONE = 1 ] && i=1
+	[ "$(vs_stat $i reader_evicted)" -ge 1 ] 2>/dev/null ||
+		{ why="reader_evicted is $(vs_stat $i reader_evicted)"; return 1; }
+	finish
+}
+
 scen_d() {	# 30% loss, duplicates, reordering
 	cluster 3 || return 1
 	netem_all 3 loss 30% duplicate 10% delay 5ms reorder 25% || return 1
@@ -616,6 +644,7 @@ desc_of() {
 	l) echo l_coordinator_crash_in_view_change ;;
 	m) echo m_long_messages_loss_10 ;;
 	n) echo n_causal_chains_reordering ;;
+	o) echo o_stuck_reader_put_out ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -627,7 +656,7 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-n]) ;;
+	[a-o]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
 	if [ $ONE = 1 ] && [ "$scen" = h ]; then

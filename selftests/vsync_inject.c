@@ -82,7 +82,8 @@
 #define SUBMIT_WORDS	10	/* w6-7 submission, w8-9 view */
 #define ORDER_WORDS	15	/* w6-7 epoch, w8-9 seq, w10-11 stable, */
 				/* w12 origin, w13-14 submission */
-#define ACK_WORDS	12	/* w6-7 view, w8-9 applied, w10-11 stable */
+#define ACK_WORDS	14	/* w6-7 view, w8-9 applied, w10-11 stable, */
+				/* w12-13 delivered */
 
 #define TYPE_HEARTBEAT	1
 #define TYPE_PROPOSE	2

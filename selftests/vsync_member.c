@@ -24,6 +24,10 @@
  *   -d SECS      give up after SECS seconds (exit 4)
  *   -r           when the join fails with ENETDOWN (this node is not in a
  *                primary partition), try again every 100 ms
+ *   -z           a reader that stops: the smallest SO_RCVBUF, the first
+ *                view read, then nothing until the node puts the member
+ *                out (net.vsync.reader_timeout_ms); a send must then fail
+ *                with ETIMEDOUT; the queue is read to its end; exit 6
  *   -c           causal vectors (guarantee 6): each message carries,
  *                after its header, the sender's causal vector (for each
  *                member it delivered from in its current view, the highest
@@ -61,6 +65,7 @@
  *      ENETDOWN, as documented
  *   4  the deadline (-d) passed
  *   5  the join failed with ENETDOWN, and no -r
+ *   6  (-z) put out of the group for not reading, as documented
  * stdout gets one line at the end: what was sent, read and why it ended.
  */
 #ifndef _GNU_SOURCE
@@ -84,6 +89,7 @@
 #define EXIT_NONPRIMARY	3
 #define EXIT_DEADLINE	4
 #define EXIT_NETDOWN	5
+#define EXIT_EVICTED	6
 
 #define MAGIC		0x56534d42u	/* "VSMB" */
 #define MAGIC_CV	0x56534d43u	/* "VSMC": a causal vector follows */
@@ -119,6 +125,7 @@ static struct {
 	unsigned int deadline;
 	int retry;
 	int causal;			/* -c */
+	int stuck;			/* -z */
 } opt = { .count = 100, .size = 64, .nclasses = 1 };
 
 static struct {
@@ -366,7 +373,7 @@ static int read_one(void)
 	if (!it.have_info) {
 		if (it.ret)
 			broken("item of %zd bytes without VSYNC_CMSG_INFO", it.ret);
-		if (!st.left && !st.np)
+		if (!st.left && !st.np && !opt.stuck)
 			broken("end of stream without a leave or a non-primary view");
 		return 0;
 	}
@@ -560,7 +567,7 @@ static void bad_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -g GROUP -o LOG [-n COUNT] [-i USEC] [-s SIZE]\n"
-		"       [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r] [-c]\n"
+		"       [-m CLASS[,CLASS...]] [-x STOPFILE] [-d SECS] [-r] [-c] [-z]\n"
 		"CLASS: fifo causal total safe default\n", prog);
 	exit(EXIT_SETUP);
 }
@@ -570,7 +577,7 @@ static void parse_args(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	while ((c = getopt(argc, argv, "g:o:n:i:s:m:x:d:rch")) != -1) {
+	while ((c = getopt(argc, argv, "g:o:n:i:s:m:x:d:rczh")) != -1) {
 		switch (c) {
 		case 'g':
 			opt.group = optarg;
@@ -607,6 +614,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'c':
 			opt.causal = 1;
+			break;
+		case 'z':
+			opt.stuck = 1;
 			break;
 		default:
 			bad_usage(argv[0]);
@@ -645,6 +655,39 @@ static void join_group(void)
 		broken("VSYNC_ORDER: %s", strerror(errno));
 }
 
+/*
+ * -z: a reader that stops.  With the smallest receive buffer, read the
+ * first view, then nothing, until the node puts the member out for not
+ * reading (the socket hangs up): a send must then fail with ETIMEDOUT,
+ * and what was queued before is read to its end.
+ */
+static __noreturn void stuck_run(void)
+{
+	struct pollfd p = { .fd = st.fd, .events = 0 };
+	int one = 1;
+
+	if (setsockopt(st.fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)))
+		broken("SO_RCVBUF: %s", strerror(errno));
+	while (!st.have_view) {
+		p.events = POLLIN;
+		if (read_one() < 0 && poll(&p, 1, -1) < 0 && errno != EINTR)
+			broken("poll: %s", strerror(errno));
+	}
+	p.events = 0;
+	while (!(p.revents & POLLHUP))
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			broken("poll: %s", strerror(errno));
+	if (vsync_send_order(st.fd, "x", 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		broken("a send after being put out succeeded");
+	if (errno != ETIMEDOUT)
+		broken("a send after being put out failed with %s, not ETIMEDOUT",
+		       strerror(errno));
+	while (read_one())
+		;
+	close(st.fd);
+	finish(EXIT_EVICTED, "put out for not reading");
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -663,6 +706,8 @@ int main(int argc, char **argv)
 	fprintf(st.log, "# vsync_member pid %d: -n %lu -i %lu -s %lu%s\n", getpid(),
 		opt.count, opt.interval_us, opt.size, opt.causal ? " -c" : "");
 	join_group();
+	if (opt.stuck)
+		stuck_run();
 	run();
 	if (vsync_leave(st.fd)) {
 		if (errno != ENETDOWN)

@@ -709,6 +709,78 @@ TEST_F(vs, unicast_to_one_member)
 	}
 }
 
+static int sysctl_rw(const char *path, const char *val, char *old, size_t len)
+{
+	FILE *f = fopen(path, "r+");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = !old || fgets(old, (int)len, f) != NULL;
+	rewind(f);
+	ok = ok && fputs(val, f) >= 0;
+	return fclose(f) || !ok ? -1 : 0;
+}
+
+/*
+ * A member whose queue is full holds its group's senders up; once it has
+ * not read for net.vsync.reader_timeout_ms, it is put out: the others go
+ * on in a view without it, its sends fail with ETIMEDOUT and it reads what
+ * was queued to it, then the end of the stream.
+ */
+TEST_F_TIMEOUT(vs, stuck_reader_put_out, 120)
+{
+	static const char path[] = "/proc/sys/net/vsync/reader_timeout_ms";
+	char old[32], msg[1000], b[2048];
+	struct pollfd p = { .events = 0 };
+	union viewbuf vb;
+	struct vsync_item it;
+	int one = 1, fd2, i, got = 0, views = 0;
+	ssize_t r;
+
+	memset(msg, 'r', sizeof(msg));
+	if (sysctl_rw(path, "300", old, sizeof(old)))
+		SKIP(return, "%s: %s", path, strerror(errno));
+	join_view(_metadata, self->fd, self->group, &vb);
+	fd2 = new_sock(_metadata, self->fam, 0);
+	ASSERT_OK(setsockopt(fd2, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)));
+	join_view(_metadata, fd2, self->group, &vb);
+	read_view(_metadata, self->fd, &vb);
+	ASSERT_EQ(2, vb.v.n_members);
+
+	/* fd2 fills up after a few: the rest wait until it is put out */
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ((ssize_t)sizeof(msg), send(self->fd, msg, sizeof(msg), 0));
+	p.fd = fd2;
+	ASSERT_EQ(1, poll(&p, 1, 20000));
+	EXPECT_TRUE(p.revents & POLLHUP);
+	EXPECT_ERRNO(send(fd2, "x", 1, MSG_NOSIGNAL), ETIMEDOUT);
+	/* what it had is there to read, then the end */
+	set_timeo(_metadata, fd2, SO_RCVTIMEO, 20000);
+	while ((r = recv(fd2, b, sizeof(b), 0)) > 0)
+		got++;
+	EXPECT_EQ(0, r);
+	EXPECT_LT(0, got);
+	EXPECT_GT(20, got);
+
+	/* the sender got all 20, and a view without the stuck member */
+	for (i = 0; i < 20 + views; i++) {
+		set_timeo(_metadata, self->fd, SO_RCVTIMEO, 20000);
+		r = vsync_recv_item(self->fd, b, sizeof(b), 0, &it);
+		ASSERT_LE(0, r);
+		if (it.info.kind == VSYNC_KIND_VIEW) {
+			memcpy(&vb, b, sizeof(vb.v));
+			EXPECT_EQ(1, vb.v.n_members);
+			EXPECT_EQ(1, vb.v.n_left);
+			views++;
+		}
+	}
+	EXPECT_EQ(1, views);
+	assert_empty(_metadata, self->fd);
+	close(fd2);
+	EXPECT_EQ(0, sysctl_rw(path, old, NULL, 0));
+}
+
 static ssize_t send_cmsg(int fd, int level, int type, const void *val, size_t vlen,
 			 size_t cmsg_len)
 {
