@@ -82,12 +82,15 @@ static void vsync_group_unlink(struct vsync_group *g)
 
 static bool vsync_member_has_room(const struct sock *sk, unsigned int size)
 {
+	/* items held back for a joiner until its state is complete */
+	u32 held = READ_ONCE(vsync_sk(sk)->xfer_held_bytes);
+
 	/* An empty queue takes any message, so one larger than SO_RCVBUF
 	 * cannot block the group for ever.
 	 */
-	if (skb_queue_empty_lockless(&sk->sk_receive_queue))
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue) && !held)
 		return true;
-	return atomic_read(&sk->sk_rmem_alloc) + size <=
+	return atomic_read(&sk->sk_rmem_alloc) + held + size <=
 	       READ_ONCE(sk->sk_rcvbuf);
 }
 
@@ -144,6 +147,8 @@ static void vsync_deliver(struct vsync_sock *m, struct sk_buff *skb)
 {
 	struct sock *sk = &m->sk;
 
+	if (vsync_xfer_hold(m, skb))
+		return;
 	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
@@ -237,6 +242,7 @@ static void vsync_deliver_all(struct vsync_group *g, struct sk_buff *skb)
 static void vsync_view_change(struct vsync_group *g, u32 joined)
 {
 	g->view_id++;
+	vsync_xfer_change(g);
 	if (g->n_local)
 		vsync_deliver_all(g, vsync_view_build(g, g->view_id,
 						      VSYNC_VIEW_PRIMARY,
@@ -290,6 +296,7 @@ void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m, int err)
 	if (!vs)
 		return;
 	sk = &vs->sk;
+	vsync_xfer_detach(vs);
 	g = m->group;
 	if (g && !list_empty(&m->list)) {
 		spin_lock_bh(&g->lock);
@@ -351,6 +358,7 @@ static void vsync_apply_join(struct vsync_net *vn, struct vsync_group *g,
 		m->id.port = ent_port(e);
 	}
 	vsync_member_link(g, m);
+	vsync_xfer_join(m, e);
 	vs = m->vs;
 	if (vs) {
 		refcount_inc(&g->ref);
@@ -427,6 +435,7 @@ static void vsync_apply_gstate(struct vsync_net *vn, const __be32 *e)
 		m->id.node = msg_word(e, w);
 		m->id.port = msg_word(e, w + 1);
 		vsync_member_link(g, m);
+		vsync_xfer_gstate(g, m, e, i);
 	}
 	g->n_left = 0;
 }
@@ -456,7 +465,9 @@ void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent)
 			vsync_apply_leave(vn, g, e);
 		break;
 	case VSYNC_ENT_DATA:
-		if (g)
+		if (g && (ent_flags(e) & VSYNC_EF_STATE))
+			vsync_xfer_apply(vn, g, ent);
+		else if (g)
 			vsync_apply_data(vn, g, ent);
 		break;
 	}
@@ -513,6 +524,7 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 		name = vn->node_id;
 	}
 	list_for_each_entry_safe(g, gt, &vn->groups, list) {
+		vsync_xfer_drop(g);
 		if (g->n_local) {
 			id = BIT_ULL(63) | (u64)(name & 0x7fffffff) << 32 |
 			     (u32)(g->view_id + 1);
@@ -538,7 +550,8 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 /* GSTATE: the group as the stream has it, for nodes that join. */
 struct sk_buff *vsync_group_state(struct vsync_group *g)
 {
-	u32 len = (VSYNC_GSTATE_WORDS + 2 * g->n_members) * 4 +
+	u32 len = (VSYNC_GSTATE_WORDS +
+		   VSYNC_GS_MEMBER_WORDS * g->n_members) * 4 +
 		  VSYNC_PAD4(g->name_len);
 	struct vsync_member *m;
 	struct sk_buff *skb;
@@ -553,8 +566,8 @@ struct sk_buff *vsync_group_state(struct vsync_group *g)
 	msg_set_word(e, 5, g->n_members);
 	memcpy(&e[VSYNC_GSTATE_WORDS], g->name, g->name_len);
 	list_for_each_entry(m, &g->members, list) {
-		msg_set_word(e, ent_gs_member(e, i), m->id.node);
-		msg_set_word(e, ent_gs_member(e, i) + 1, m->id.port);
+		ent_gs_set_member(e, i, m->id.node, m->id.port, m->xfer,
+				  m->donor.node, m->donor.port);
 		i++;
 	}
 	return skb;
