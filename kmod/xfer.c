@@ -113,18 +113,26 @@ void vsync_xfer_gstate(struct vsync_group *g, struct vsync_member *m,
 void vsync_xfer_change(struct vsync_group *g)
 {
 	struct vsync_member *m, *donor = NULL;
-	bool restart = false, purged = false;
+	bool restart = false, purged = false, any = false;
 	u32 rank = 0, r = 0;
 	u64 id;
 
 	list_for_each_entry(m, &g->members, list) {
 		if (m->xfer == VSYNC_XFER_WANT)
 			restart = true;
+		if (m->xfer)
+			any = true;
 		if (!donor && !m->xfer) {
 			donor = m;
 			rank = r;
 		}
 		r++;
+	}
+	if (!any) {
+		/* the members that awaited state left: no transfer now */
+		g->xfer = 0;
+		memset(&g->xfer_donor, 0, sizeof(g->xfer_donor));
+		return;
 	}
 	if (g->xfer && !vsync_xfer_has(g, &g->xfer_donor))
 		restart = true;
@@ -412,8 +420,10 @@ int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
 	case VSYNC_SS_JOINING:
 		return -ENOTCONN;
 	case VSYNC_SS_LEAVING:
-	case VSYNC_SS_LEFT:
 		err = -EPIPE;
+		goto out_pipe;
+	case VSYNC_SS_LEFT:
+		err = READ_ONCE(vs->err) ? -READ_ONCE(vs->err) : -EPIPE;
 		goto out_pipe;
 	}
 	x = READ_ONCE(vs->xfer_duty);

@@ -15,6 +15,8 @@
  *  second_joiner: a second joiner during a transfer restarts it for both;
  *                a piece of the old transfer is dropped.
  *  joiner_close: the joiner closes while awaiting; the donor ends its duty.
+ *  orphan:       the joiner closes, then the donor: nobody awaits state,
+ *                so nobody is named donor.
  *  einval:       the misuses of vsync(7), with their errno.
  *  big:          8 MiB of state in 64 KiB pieces, under other traffic.
  */
@@ -431,6 +433,28 @@ TEST_F(st, joiner_close)
 	ASSERT_LT(0, send_str(a, "x"));
 	close(b);
 	close(a);
+}
+
+TEST_F(st, orphan)
+{
+	struct ctx *c = &self->c;
+	int a, b, cc;
+
+	a = join_member(self->group, 0);
+	ASSERT_LE(0, a);
+	cc = join_member(self->group, 0);
+	ASSERT_LE(0, cc);
+	ASSERT_EQ(VSYNC_VIEW_PRIMARY, rd_view(cc, c, 2, NULL));
+	b = join_member(self->group, 1);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(VSYNC_VIEW_PRIMARY, rd_view(cc, c, 3, NULL));
+	close(b);
+	ASSERT_EQ(VSYNC_VIEW_PRIMARY, rd_view(cc, c, 2, NULL));
+	close(a);
+	ASSERT_EQ(VSYNC_VIEW_PRIMARY, rd_view(cc, c, 1, NULL));
+	ASSERT_EQ(-1, send_state(cc, "x", 1, 1, 0));
+	ASSERT_EQ(EINVAL, errno);
+	close(cc);
 }
 
 TEST_F(st, einval)
