@@ -16,6 +16,10 @@
 #   c  the donor's node crashes mid-transfer (it is node 1, the
 #      coordinator): the same, across a node view change
 #   d  8 MiB of state, under traffic
+#   e  a node joins the node view while a transfer is under way (it learns
+#      who awaits state from the group state, GSTATE), a replica there
+#      joins without asking for state, then the slow donor is killed: the
+#      next donor is that replica, for the joiner still awaits state
 #
 # vsync_check does not know T, R and Z lines yet: the script asks it (a
 # one-member log with a T line) and, if it refuses them, checks a copy of
@@ -40,7 +44,7 @@ T_STATE=180
 T_EXIT=90
 DEADLINE=400
 
-SCENS=${*:-a b c d}
+SCENS=${*:-a b c d e}
 
 for base in "$TMPDIR" /tmp /dev/shm /run .; do
 	[ -n "$base" ] && [ -d "$base" ] && [ -w "$base" ] && break
@@ -320,12 +324,45 @@ scen_d() {	# 8 MiB of state under traffic
 	same_maps r1 j && states_match && check_logs
 }
 
+scen_e() {	# a node joins mid-transfer; its replica becomes the donor
+	local k
+	cluster 2 || return 1
+	replica r1 1 -P 2000000 -w 500 || return 1
+	wait_view 1 r1 || return 1
+	replica j 2 -s
+	wait_line $T_VIEW '^# donor ' r1 || return 1
+	if ! { vs_node_create 3 && vs_node_config 3; }; then
+		why="node 3 not created"
+		return 1
+	fi
+	for k in 1 2; do
+		vs_node_peer_add 3 $k || { why="node 3: no peer $k"; return 1; }
+	done
+	vs_wait_until $T_NODES vs_agree primary "1 2 3" 1 2 3 ||
+		{ why="node 3 did not join the node view"; return 1; }
+	replica r3 3 -P 2000000 || return 1
+	# r1 writes and j is held back: only r3 shows the view now
+	wait_view 3 r3 || return 1
+	if has_line '^T ' r1; then
+		why="the slow donor finished before the kill"
+		return 1
+	fi
+	kill -KILL "$(pid_of r1)"
+	wait "$(pid_of r1)" 2>/dev/null
+	mark r1 kill
+	wait_line $T_STATE '^R ' j || return 1
+	has_line '^T ' r3 || { why="r3 was not the donor"; return 1; }
+	quit 3 || return 1
+	same_maps r3 j && states_match && check_logs
+}
+
 desc_of() {
 	case $1 in
 	a) echo "state_under_traffic" ;;
 	b) echo "donor_killed_mid_transfer" ;;
 	c) echo "donor_node_crash_mid_transfer" ;;
 	d) echo "state_8MiB" ;;
+	e) echo "node_joins_mid_transfer" ;;
 	*) echo "unknown_$1" ;;
 	esac
 }
