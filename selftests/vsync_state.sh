@@ -20,6 +20,9 @@
 #      who awaits state from the group state, GSTATE), a replica there
 #      joins without asking for state, then the slow donor is killed: the
 #      next donor is that replica, for the joiner still awaits state
+#   f  the joiner's node crashes while it awaits state, with messages
+#      held back for it: the donor's duty ends with its last piece, the
+#      others go on
 #
 # vsync_check does not know T, R and Z lines yet: the script asks it (a
 # one-member log with a T line) and, if it refuses them, checks a copy of
@@ -44,7 +47,7 @@ T_STATE=180
 T_EXIT=90
 DEADLINE=400
 
-SCENS=${*:-a b c d e}
+SCENS=${*:-a b c d e f}
 
 for base in "$TMPDIR" /tmp /dev/shm /run .; do
 	[ -n "$base" ] && [ -d "$base" ] && [ -w "$base" ] && break
@@ -356,6 +359,26 @@ scen_e() {	# a node joins mid-transfer; its replica becomes the donor
 	same_maps r3 j && states_match && check_logs
 }
 
+scen_f() {	# the joiner's node crashes while it awaits state
+	cluster 3 || return 1
+	replica r1 1 -P 2000000 -w 200 || return 1
+	wait_view 1 r1 || return 1
+	replica r2 2 -P 2000000 -n 300 -i 30 || return 1
+	wait_view 2 r2 || return 1
+	vs_wait_until $T_VIEW delivered 10 r2 || { why="no traffic"; return 1; }
+	replica j 3 -s
+	wait_line $T_VIEW '^# donor ' r1 || return 1
+	vs_nap 2
+	mark j kill
+	vs_node_kill 3
+	vs_wait_until $T_NODES vs_agree primary "1 2" 1 2 ||
+		{ why="no view of nodes 1 2"; return 1; }
+	# the donor writes on for nobody and ends its duty
+	wait_line $T_STATE '^T ' r1 || return 1
+	quit 2 || return 1
+	same_maps r1 r2 && check_logs
+}
+
 desc_of() {
 	case $1 in
 	a) echo "state_under_traffic" ;;
@@ -363,6 +386,7 @@ desc_of() {
 	c) echo "donor_node_crash_mid_transfer" ;;
 	d) echo "state_8MiB" ;;
 	e) echo "node_joins_mid_transfer" ;;
+	f) echo "joiner_node_crash_mid_transfer" ;;
 	*) echo "unknown_$1" ;;
 	esac
 }
