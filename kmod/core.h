@@ -261,6 +261,13 @@ struct vsync_member {
 	 */
 	struct sk_buff_head pieces;
 	u32 piece_bytes;		/* message bytes in @pieces */
+	/*
+	 * state transfer (xfer.c), changed only by applied entries: the
+	 * transfer this member awaits (the view id that named its donor;
+	 * 0: none) and its donor
+	 */
+	u64 xfer;
+	struct vsync_member_id donor;
 };
 
 struct vsync_group {
@@ -278,6 +285,10 @@ struct vsync_group {
 	u32 n_left;			/* removed since the last view */
 	u64 view_id;
 	u64 gseq;			/* global sequence of the last message */
+	/* the state transfer under way (xfer.c); xfer 0: none */
+	u64 xfer;
+	struct vsync_member_id xfer_donor;
+	u32 xfer_rank;			/* the donor's rank when it began */
 	unsigned long flags;
 	u8 name_len;
 	char name[VSYNC_NAME_MAX + 1];
@@ -311,6 +322,18 @@ struct vsync_sock {
 	u32 view_rank;
 	struct vsync_sock_stats stats;
 	unsigned long last_read;	/* jiffies: joined, or last read */
+	/*
+	 * state transfer (xfer.c): as a joiner, the items held back until
+	 * the state is complete (under stream_lock; bytes read locklessly);
+	 * as a donor, the transfer of the last donor view read and the
+	 * pieces sent for it
+	 */
+	struct sk_buff_head xfer_held;
+	u32 xfer_held_bytes;
+	u64 xfer_duty;
+	u64 xfer_cur;			/* the transfer xfer_seq counts for */
+	u64 xfer_seq;
+	u8 xfer_want;			/* VSYNC_STATE */
 };
 
 static inline struct vsync_sock *vsync_sk(const struct sock *sk)
@@ -328,6 +351,8 @@ struct vsync_skb_cb {
 	u8 kind;
 	u8 order;
 	u8 unicast;			/* sent to this member alone */
+	u8 vflags;			/* views: VSYNC_VIEW_DONOR, _STATE */
+	u32 donor_rank;			/* with vflags */
 };
 
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)&((skb)->cb[0]))
@@ -408,6 +433,24 @@ u32 vsync_coordinator(struct vsync_net *vn);
 void vsync_gms_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		   const __be32 *h);
 void vsync_gms_caught_up(struct vsync_net *vn);
+
+/* xfer.c: state transfer; the apply side under stream_lock */
+void vsync_xfer_join(struct vsync_member *m, const __be32 *e);
+void vsync_xfer_change(struct vsync_group *g);
+bool vsync_xfer_hold(struct vsync_sock *vs, struct sk_buff *skb);
+void vsync_xfer_apply(struct vsync_net *vn, struct vsync_group *g,
+		      struct sk_buff *ent);
+void vsync_xfer_drop(struct vsync_group *g);
+void vsync_xfer_detach(struct vsync_sock *vs);
+void vsync_xfer_gstate(struct vsync_group *g, struct vsync_member *m,
+		       const __be32 *e, u32 i);
+void vsync_xfer_join_entry(struct vsync_sock *vs, struct sk_buff *ent);
+/* xfer.c: the socket side */
+void vsync_xfer_sock_init(struct vsync_sock *vs);
+void vsync_xfer_read_view(struct vsync_sock *vs, const struct sk_buff *skb);
+void vsync_xfer_patch_view(struct vsync_view *v, const struct sk_buff *skb);
+int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
+		       int last);
 
 /* socket.c */
 int vsync_socket_init(void);

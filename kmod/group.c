@@ -81,25 +81,35 @@ static void vsync_group_unlink(struct vsync_group *g)
 	vsync_group_put(g);
 }
 
-static bool vsync_member_has_room(const struct sock *sk, unsigned int size)
+/*
+ * Room for @size more bytes in @sk's receive queue; with @held, counting
+ * the items held back for a joiner until its state is complete.  Senders
+ * count them; the node stream and the reader timeout do not, for the
+ * state the joiner waits for comes behind them in the stream.
+ */
+static bool vsync_member_room(const struct sock *sk, unsigned int size,
+			      bool with_held)
 {
+	u32 held = with_held ? READ_ONCE(vsync_sk(sk)->xfer_held_bytes) : 0;
+
 	/* An empty queue takes any message, so one larger than SO_RCVBUF
 	 * cannot block the group for ever.
 	 */
-	if (skb_queue_empty_lockless(&sk->sk_receive_queue))
+	if (skb_queue_empty_lockless(&sk->sk_receive_queue) && !held)
 		return true;
-	return atomic_read(&sk->sk_rmem_alloc) + size <=
+	return atomic_read(&sk->sk_rmem_alloc) + held + size <=
 	       READ_ONCE(sk->sk_rcvbuf);
 }
 
-static bool vsync_group_has_room(struct vsync_group *g, unsigned int size)
+static bool vsync_group_has_room(struct vsync_group *g, unsigned int size,
+				 bool with_held)
 {
 	struct vsync_member *m;
 	bool room = true;
 
 	spin_lock_bh(&g->lock);
 	list_for_each_entry(m, &g->members, list) {
-		if (m->vs && !vsync_member_has_room(&m->vs->sk, size)) {
+		if (m->vs && !vsync_member_room(&m->vs->sk, size, with_held)) {
 			room = false;
 			break;
 		}
@@ -116,12 +126,12 @@ static bool vsync_group_has_room(struct vsync_group *g, unsigned int size)
  */
 bool vsync_group_writable(struct vsync_group *g, unsigned int size)
 {
-	if (vsync_group_has_room(g, size))
+	if (vsync_group_has_room(g, size, true))
 		return true;
 	set_bit(VSYNC_GF_CONGESTED, &g->flags);
 	/* mark, then look: pairs with the barrier in vsync_group_space() */
 	smp_mb__after_atomic();
-	return vsync_group_has_room(g, size);
+	return vsync_group_has_room(g, size, true);
 }
 
 /* A reader freed receive space: wake senders that wait for it. */
@@ -156,17 +166,18 @@ bool vsync_group_ready(struct vsync_net *vn, const struct sk_buff *ent)
 	struct vsync_group *g;
 
 	if (VSYNC_ENT_CB(ent)->type != VSYNC_ENT_DATA ||
+	    (ent_flags(e) & VSYNC_EF_STATE) ||
 	    ((ent_flags(e) & VSYNC_EF_FRAG) &&
 	     (!ent_frag_total(e) || ent_frag_off(e) + ent->len -
 	      ent_data_off(e) != ent_frag_total(e))))
 		return true;	/* delivers nothing by itself */
 	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
-	if (!g || vsync_group_has_room(g, 1))
+	if (!g || vsync_group_has_room(g, 1, false))
 		return true;
 	set_bit(VSYNC_GF_HELD, &g->flags);
 	/* mark, then look: pairs with the barrier in vsync_group_space() */
 	smp_mb__after_atomic();
-	return vsync_group_has_room(g, 1);
+	return vsync_group_has_room(g, 1, false);
 }
 
 /*
@@ -186,7 +197,7 @@ bool vsync_group_evict(struct vsync_group *g, unsigned int size)
 	if (!ms)
 		return false;
 	list_for_each_entry(m, &g->members, list) {
-		if (!m->vs || vsync_member_has_room(&m->vs->sk, size) ||
+		if (!m->vs || vsync_member_room(&m->vs->sk, size, false) ||
 		    time_before(jiffies, READ_ONCE(m->vs->last_read) +
 					 msecs_to_jiffies(ms)))
 			continue;
@@ -213,6 +224,8 @@ static void vsync_deliver(struct vsync_sock *m, struct sk_buff *skb)
 {
 	struct sock *sk = &m->sk;
 
+	if (vsync_xfer_hold(m, skb))
+		return;
 	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
@@ -306,6 +319,7 @@ static void vsync_deliver_all(struct vsync_group *g, struct sk_buff *skb)
 static void vsync_view_change(struct vsync_group *g, u32 joined)
 {
 	g->view_id++;
+	vsync_xfer_change(g);
 	if (g->n_local)
 		vsync_deliver_all(g, vsync_view_build(g, g->view_id,
 						      VSYNC_VIEW_PRIMARY,
@@ -364,6 +378,7 @@ void vsync_member_detach(struct vsync_net *vn, struct vsync_member *m, int err)
 	if (!vs)
 		return;
 	sk = &vs->sk;
+	vsync_xfer_detach(vs);
 	g = m->group;
 	if (g && !list_empty(&m->list)) {
 		spin_lock_bh(&g->lock);
@@ -436,6 +451,7 @@ static void vsync_apply_join(struct vsync_net *vn, struct vsync_group *g,
 		m = vsync_member_alloc(GFP_KERNEL | __GFP_NOFAIL, ent_node(e),
 				       ent_port(e));
 	vsync_member_link(g, m);
+	vsync_xfer_join(m, e);
 	vs = m->vs;
 	if (vs) {
 		refcount_inc(&g->ref);
@@ -597,6 +613,7 @@ static void vsync_apply_gstate(struct vsync_net *vn, const __be32 *e)
 		m = vsync_member_alloc(GFP_KERNEL | __GFP_NOFAIL,
 				       msg_word(e, w), msg_word(e, w + 1));
 		vsync_member_link(g, m);
+		vsync_xfer_gstate(g, m, e, i);
 	}
 	g->n_left = 0;
 }
@@ -627,7 +644,9 @@ void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent)
 		break;
 	case VSYNC_ENT_DATA:
 	case VSYNC_ENT_REPLAY:
-		if (g)
+		if (g && (ent_flags(e) & VSYNC_EF_STATE))
+			vsync_xfer_apply(vn, g, ent);
+		else if (g)
 			vsync_apply_data(vn, g, ent);
 		break;
 	}
@@ -684,6 +703,7 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 		name = vn->node_id;
 	}
 	list_for_each_entry_safe(g, gt, &vn->groups, list) {
+		vsync_xfer_drop(g);
 		if (g->n_local) {
 			id = BIT_ULL(63) | (u64)(name & 0x7fffffff) << 32 |
 			     (u32)(g->view_id + 1);
@@ -709,7 +729,8 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 /* GSTATE: the group as the stream has it, for nodes that join. */
 struct sk_buff *vsync_group_state(struct vsync_group *g)
 {
-	u32 len = (VSYNC_GSTATE_WORDS + 2 * g->n_members) * 4 +
+	u32 len = (VSYNC_GSTATE_WORDS +
+		   VSYNC_GS_MEMBER_WORDS * g->n_members) * 4 +
 		  VSYNC_PAD4(g->name_len);
 	struct vsync_member *m;
 	struct sk_buff *skb;
@@ -724,8 +745,8 @@ struct sk_buff *vsync_group_state(struct vsync_group *g)
 	msg_set_word(e, 5, g->n_members);
 	memcpy(&e[VSYNC_GSTATE_WORDS], g->name, g->name_len);
 	list_for_each_entry(m, &g->members, list) {
-		msg_set_word(e, ent_gs_member(e, i), m->id.node);
-		msg_set_word(e, ent_gs_member(e, i) + 1, m->id.port);
+		ent_gs_set_member(e, i, m->id.node, m->id.port, m->xfer,
+				  m->donor.node, m->donor.port);
 		i++;
 	}
 	return skb;

@@ -71,7 +71,8 @@ static bool vsync_data_ok(const __be32 *e, u32 len)
 	if ((flags & VSYNC_EF_DEST) &&
 	    (!ent_dest_node(e) || !ent_dest_port(e)))
 		return false;
-	if ((flags & VSYNC_EF_STATE) && !(ent_xfer(e) >> 32))
+	/* a transfer is named by a group view id: a counter from 1 */
+	if ((flags & VSYNC_EF_STATE) && !ent_xfer(e))
 		return false;
 	if (!(flags & VSYNC_EF_FRAG))
 		return true;
@@ -139,10 +140,17 @@ static bool vsync_entry_ok(u32 type, const __be32 *e, u32 len, u32 origin)
 		if (!ent_gs_view(e) || !n || n > VSYNC_MEMBERS_MAX ||
 		    len != ent_gs_member(e, n) * 4)
 			return false;
-		for (n = 0; n < ent_gs_count(e); n++)
+		for (n = 0; n < ent_gs_count(e); n++) {
 			if (!msg_word(e, ent_gs_member(e, n)) ||
 			    !msg_word(e, ent_gs_member(e, n) + 1))
 				return false;
+			/* awaiting state: from a donor; else no donor */
+			if (!ent_gs_xfer(e, n) !=
+			    !ent_gs_donor_node(e, n) ||
+			    !ent_gs_donor_node(e, n) !=
+			    !ent_gs_donor_port(e, n))
+				return false;
+		}
 		return true;
 	case VSYNC_ENT_SYNC:
 		if (origin || len < 4)

@@ -58,7 +58,10 @@
  *   REPLAY (6): a DATA piece (FRAG set) ordered again by a new sequencer,
  *     for the nodes that join its view, which lack the message's start.
  *   GSTATE (4): e0 = name length, e1-e2 = view id, e3-e4 = global
- *     sequence, e5 = member count n, the padded name, n (node, port).
+ *     sequence, e5 = member count n, the padded name, then n members of
+ *     six words: node, port, the state transfer it awaits (two words,
+ *     0: none; else the view id that named its donor), the donor's node
+ *     and port (0 when it awaits none).
  *   SYNC (5): e0 = count n, then n (node, last submission id hi, lo).
  *
  * A view id is a counter in its high 32 bits and the node id of the
@@ -128,6 +131,7 @@ enum vsync_ent_type {
 
 #define VSYNC_ENT_WORDS		5	/* JOIN, LEAVE, DATA */
 #define VSYNC_GSTATE_WORDS	6
+#define VSYNC_GS_MEMBER_WORDS	6	/* per member of a GSTATE */
 #define VSYNC_ACK_GAP		0x1
 #define VSYNC_ACK_STABLE	0x2
 
@@ -545,7 +549,36 @@ static inline const char *ent_gs_name(const __be32 *e)
 /* word index of member i's node; its port is the next word */
 static inline u32 ent_gs_member(const __be32 *e, u32 i)
 {
-	return VSYNC_GSTATE_WORDS + VSYNC_PAD4(ent_name_len(e)) / 4 + 2 * i;
+	return VSYNC_GSTATE_WORDS + VSYNC_PAD4(ent_name_len(e)) / 4 +
+	       VSYNC_GS_MEMBER_WORDS * i;
+}
+
+/* member i's state transfer (0: none) and its donor */
+static inline u64 ent_gs_xfer(const __be32 *e, u32 i)
+{
+	return msg_u64(e, ent_gs_member(e, i) + 2);
+}
+
+static inline u32 ent_gs_donor_node(const __be32 *e, u32 i)
+{
+	return msg_word(e, ent_gs_member(e, i) + 4);
+}
+
+static inline u32 ent_gs_donor_port(const __be32 *e, u32 i)
+{
+	return msg_word(e, ent_gs_member(e, i) + 5);
+}
+
+static inline void ent_gs_set_member(__be32 *e, u32 i, u32 node, u32 port,
+				     u64 xfer, u32 dnode, u32 dport)
+{
+	u32 w = ent_gs_member(e, i);
+
+	msg_set_word(e, w, node);
+	msg_set_word(e, w + 1, port);
+	msg_set_u64(e, w + 2, xfer);
+	msg_set_word(e, w + 4, dnode);
+	msg_set_word(e, w + 5, dport);
 }
 
 static inline u32 ent_sync_count(const __be32 *e)

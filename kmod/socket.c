@@ -51,7 +51,7 @@ static int vsync_check_addr(const struct sockaddr *addr, int len)
 	return 0;
 }
 
-static int vsync_parse_cmsg(struct msghdr *msg, u8 *order)
+static int vsync_parse_cmsg(struct msghdr *msg, u8 *order, int *state)
 {
 	struct cmsghdr *cmsg;
 	int val;
@@ -60,10 +60,18 @@ static int vsync_parse_cmsg(struct msghdr *msg, u8 *order)
 		if (!CMSG_OK(msg, cmsg))
 			return -EINVAL;
 		if (cmsg->cmsg_level != SOL_VSYNC ||
-		    cmsg->cmsg_type != VSYNC_CMSG_ORDER ||
+		    (cmsg->cmsg_type != VSYNC_CMSG_ORDER &&
+		     cmsg->cmsg_type != VSYNC_CMSG_STATE) ||
 		    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
 			return -EINVAL;
 		memcpy(&val, CMSG_DATA(cmsg), sizeof(val));
+		if (cmsg->cmsg_type == VSYNC_CMSG_STATE) {
+			/* state from a donor: 0 a piece, 1 the last */
+			if (val < 0 || val > 1)
+				return -EINVAL;
+			*state = val + 1;
+			continue;
+		}
 		if (val < VSYNC_ORDER_FIFO || val > VSYNC_ORDER_SAFE)
 			return -EINVAL;
 		*order = val;
@@ -97,6 +105,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	struct vsync_sock *vs = vsync_sk(sk);
 	struct vsync_member_id dest = {};
 	struct vsync_group *g;
+	int state = 0;
 	u8 order;
 	int err;
 
@@ -109,10 +118,14 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	}
 	order = READ_ONCE(vs->order);
 	if (msg->msg_controllen) {
-		err = vsync_parse_cmsg(msg, &order);
+		err = vsync_parse_cmsg(msg, &order, &state);
 		if (err)
 			return err;
 	}
+	/* state goes to the joiners of the transfer, not to an address */
+	if (state)
+		return dest.node ? -EINVAL :
+		       vsync_xfer_sendmsg(vs, msg, len, state - 1);
 	if (len > VSYNC_MSG_MAX)
 		return -EMSGSIZE;
 
@@ -184,6 +197,7 @@ static int vsync_copy_view(struct vsync_sock *vs, struct sk_buff *skb,
 	memcpy(&v, skb->data, sizeof(v));
 	*rank = vsync_view_rank(vs, skb);
 	v.my_rank = *rank;
+	vsync_xfer_patch_view(&v, skb);
 	err = memcpy_to_msg(msg, &v, head);
 	if (err || copied == head)
 		return err;
@@ -230,6 +244,7 @@ static void vsync_read_done(struct vsync_sock *vs, struct sk_buff *skb,
 	lock_sock(sk);
 	if (cb->kind == VSYNC_KIND_VIEW) {
 		vs->stats.views++;
+		vsync_xfer_read_view(vs, skb);
 		if (view) {
 			swap(vs->view, view);
 			vs->view_rank = rank;
@@ -400,6 +415,20 @@ static int vsync_setsockopt(struct socket *sock, int level, int optname,
 		else
 			WRITE_ONCE(vs->order, val);
 		break;
+	case VSYNC_STATE:
+		if (optlen < sizeof(int)) {
+			err = -EINVAL;
+			break;
+		}
+		if (copy_from_sockptr(&val, optval, sizeof(val))) {
+			err = -EFAULT;
+			break;
+		}
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			vs->xfer_want = val;
+		break;
 	default:
 		err = -ENOPROTOOPT;
 	}
@@ -431,6 +460,7 @@ static int vsync_get_view(struct vsync_sock *vs, char __user *optval,
 		return -ENOMEM;
 	skb_copy_bits(vs->view, 0, v, vs->view->len);
 	v->my_rank = vs->view_rank;
+	vsync_xfer_patch_view(v, vs->view);
 	err = vsync_put_opt(optval, optlen, len, v, vs->view->len);
 	kvfree(v);
 	return err;
@@ -455,7 +485,8 @@ static int vsync_getsockopt(struct socket *sock, int level, int optname,
 	lock_sock(sk);
 	switch (optname) {
 	case VSYNC_ORDER:
-		val = vs->order;
+	case VSYNC_STATE:
+		val = optname == VSYNC_ORDER ? vs->order : vs->xfer_want;
 		if (len < (int)sizeof(val))
 			err = -EINVAL;
 		else
@@ -556,6 +587,7 @@ static void vsync_sk_destruct(struct sock *sk)
 	struct vsync_sock *vs = vsync_sk(sk);
 
 	kfree_skb(vs->view);
+	__skb_queue_purge(&vs->xfer_held);
 	put_pid(vs->pid);
 }
 
@@ -583,6 +615,7 @@ static int vsync_create(struct net *net, struct socket *sock, int protocol,
 	vs->order = VSYNC_ORDER_DEFAULT;
 	vs->pid = get_pid(task_tgid(current));
 	mutex_init(&vs->send_lock);
+	vsync_xfer_sock_init(vs);
 	return 0;
 }
 

@@ -105,6 +105,7 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = &vs->sk;
 	struct vsync_member *m;
+	struct sk_buff *skb;
 	long timeo;
 	int err;
 
@@ -132,7 +133,9 @@ int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len)
 	vs->join_len = len;
 	vn->n_members++;
 	WRITE_ONCE(vs->state, VSYNC_SS_JOINING);
-	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_JOIN, name, len));
+	skb = vsync_member_entry(vs, VSYNC_ENT_JOIN, name, len);
+	vsync_xfer_join_entry(vs, skb);
+	vsync_submit(vn, skb);
 	mutex_unlock(&vn->stream_lock);
 
 	/* applied at once when this node orders; else wait for the stream */

@@ -103,6 +103,8 @@
 				/* e3-4 sender sequence, then the name */
 #define GS_WORDS	6	/* e0 name length, e1-2 view, e3-4 gseq, */
 				/* e5 count, then the name, then members */
+#define GS_MWORDS	6	/* a member: node, port, xfer (2 words), */
+				/* its donor's node and port */
 
 #define NVIEW_PRIMARY	0x1
 #define NVIEW_FROZEN	0x2	/* heartbeats only */
@@ -111,7 +113,7 @@
 
 #define GARBAGE_MAX	1024	/* longest garbage packet */
 /* room for the longest kind: a group state of 1025 members */
-#define PKT_BUF		9216
+#define PKT_BUF		32768
 
 #define SUB_OFF		(SUBMIT_WORDS * 4)
 #define ORD_OFF		(ORDER_WORDS * 4)
@@ -264,11 +266,13 @@ static size_t put_gstate(unsigned char *e, uint32_t n, uint64_t view)
 	put64(e, 3, 1 + n);		/* global sequence */
 	put32(e, 5, n);
 	memcpy(e + GS_WORDS * 4, gname, nlen);
+	/* node, port, no state transfer awaited (xfer 0, donor 0:0) */
+	memset(e + off, 0, GS_MWORDS * 4 * (size_t)n);
 	for (k = 0; k < n; k++) {
-		put32(e + off, 2 * k, 100 + k);		/* node */
-		put32(e + off, 2 * k + 1, 1 + k);	/* port */
+		put32(e + off, GS_MWORDS * k, 100 + k);		/* node */
+		put32(e + off, GS_MWORDS * k + 1, 1 + k);	/* port */
 	}
-	return off + 8 * (size_t)n;
+	return off + GS_MWORDS * 4 * (size_t)n;
 }
 
 /* Submission counters of @n nodes at @e; its length. */
@@ -874,7 +878,7 @@ static size_t b_gstate(unsigned char *p, unsigned int i)
 	unsigned char *e = p + ORD_OFF;
 	size_t len, moff = GS_WORDS * 4 + pad4(strlen(gname));
 
-	switch (i % 7) {
+	switch (i % 8) {
 	case 0:	/* no member */
 		return sys_order(p, 1, 0, i);
 	case 1:	/* more members than a group may have, length agreeing */
@@ -893,7 +897,11 @@ static size_t b_gstate(unsigned char *p, unsigned int i)
 		return len;
 	case 5:	/* a member of node 0, or of port 0 */
 		len = sys_order(p, 1, 3, i);
-		put32(e + moff, 2 * (i % 3) + i / 7 % 2, 0);
+		put32(e + moff, GS_MWORDS * (i % 3) + i / 7 % 2, 0);
+		return len;
+	case 6:	/* awaiting state from no donor, or a donor for none */
+		len = sys_order(p, 1, 3, i);
+		put32(e + moff, GS_MWORDS * (i % 3) + (i / 7 % 2 ? 3 : 4), 7);
 		return len;
 	default: /* e0 is the name length alone */
 		len = sys_order(p, 1, 3, i);

@@ -39,6 +39,7 @@ enum {
 	VSYNC_VIEW = 4,		/* get: struct vsync_view + members */
 	VSYNC_GROUP = 5,	/* get: group name, not NUL-terminated */
 	VSYNC_STATS = 6,	/* get: struct vsync_sock_stats */
+	VSYNC_STATE = 7,	/* set/get: int, 1: the next join asks for state */
 };
 
 /* Ordering classes (guarantees 5-8 of the design notes). */
@@ -54,12 +55,15 @@ enum vsync_order {
 enum {
 	VSYNC_CMSG_ORDER = 1,	/* sendmsg: int, class of this message */
 	VSYNC_CMSG_INFO = 2,	/* recvmsg: struct vsync_msginfo */
+	VSYNC_CMSG_STATE = 3,	/* sendmsg: int, donor's state: 0 a piece, 1 the last */
 };
 
 /* What recvmsg() returned; views also set MSG_OOB in msg_flags. */
 enum vsync_kind {
 	VSYNC_KIND_DATA = 1,
 	VSYNC_KIND_VIEW = 2,
+	VSYNC_KIND_STATE = 3,	/* a piece of state, from the donor */
+	VSYNC_KIND_STATE_END = 4, /* the last piece: the state is complete */
 };
 
 /* A member: the node it runs on and its port there, unique per join. */
@@ -95,6 +99,10 @@ struct vsync_msginfo {
 #define VSYNC_MSGINFO_UNICAST	0x1
 
 #define VSYNC_VIEW_PRIMARY	0x1
+/* the reader is the donor of a state transfer: write the state now */
+#define VSYNC_VIEW_DONOR	0x2
+/* the reader awaits state: drop any partial state, state items follow */
+#define VSYNC_VIEW_STATE	0x4
 
 /*
  * A view, as read by recvmsg() (the payload of a VSYNC_KIND_VIEW item) and
@@ -108,7 +116,7 @@ struct vsync_view {
 	__u32 flags;		/* VSYNC_VIEW_* */
 	__u32 n_joined;		/* members new in this view: the last ones */
 	__u32 n_left;		/* members of the previous view not here */
-	__u32 reserved;
+	__u32 reserved;		/* VIEW_DONOR or VIEW_STATE: the donor's rank */
 	struct vsync_member_id members[];
 };
 

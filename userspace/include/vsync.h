@@ -41,7 +41,9 @@ struct vsync;
 
 /**
  * struct vsync_event - one item read from the socket
- * @kind:     VSYNC_KIND_DATA or VSYNC_KIND_VIEW.
+ * @kind:     VSYNC_KIND_DATA or VSYNC_KIND_VIEW; at a joiner that asked
+ *            for state also VSYNC_KIND_STATE and VSYNC_KIND_STATE_END,
+ *            which have @data and @len as a message has.
  * @info:     the item's struct vsync_msginfo (view id, sender, sequence
  *            numbers, ordering class) as reported by the kernel.
  * @data:     DATA only: the payload, in a buffer owned by the handle; valid
@@ -179,6 +181,38 @@ int vsync_leave(struct vsync *v);
 int vsync_send(struct vsync *v, const void *buf, size_t len, int order);
 
 /**
+ * vsync_set_state - ask for state at the next join, or not
+ * @v:    handle.
+ * @want: 1: the next vsync_join() asks for the state of an old member
+ *        (VSYNC_STATE); 0 (the default): it starts from empty state.
+ *
+ * A joiner that asks for state finds VSYNC_VIEW_STATE in the flags of
+ * vsync_view() after vsync_join() when a donor was named, then reads
+ * VSYNC_KIND_STATE events and one VSYNC_KIND_STATE_END before any message
+ * of the group.  A later view with VSYNC_VIEW_STATE means the transfer
+ * started over: drop the state read so far.  See vsync(7).
+ *
+ * Return: 0, or -1 with errno set: EINVAL (@want not 0 or 1).
+ */
+int vsync_set_state(struct vsync *v, int want);
+
+/**
+ * vsync_send_state - send a piece of state to the members that await it
+ * @v:    handle, the donor: it read a view with VSYNC_VIEW_DONOR.
+ * @buf:  the piece (may be NULL if @len is 0).
+ * @len:  its length, 0..VSYNC_MSG_MAX.
+ * @last: nonzero on the last piece: it ends the transfer.
+ *
+ * Blocks while a joiner's receive queue is full, unless the handle is
+ * non-blocking.
+ *
+ * Return: 0, or -1 with errno set: EINVAL (no transfer is owed: no donor
+ * view was read, or its last piece was sent), EMSGSIZE, ENOTCONN, EPIPE,
+ * EAGAIN, EINTR as for vsync_send().
+ */
+int vsync_send_state(struct vsync *v, const void *buf, size_t len, int last);
+
+/**
  * vsync_recv - read the next item: a message or a view
  * @v:     handle.
  * @ev:    filled with the item (see struct vsync_event).
@@ -189,7 +223,8 @@ int vsync_send(struct vsync *v, const void *buf, size_t len, int order);
  * computed into @ev->left.
  *
  * Return: VSYNC_KIND_DATA or VSYNC_KIND_VIEW (both > 0, also stored in
- * @ev->kind) for an item, 0 when the socket has left its group and every
+ * @ev->kind) for an item (or, at a joiner that asked for state,
+ * VSYNC_KIND_STATE and VSYNC_KIND_STATE_END, with @data and @len), 0 when the socket has left its group and every
  * queued item was read (end of stream), or -1 with errno set: EINVAL
  * (unknown @flags), ENOTCONN (never joined), EAGAIN (nothing queued and
  * non-blocking, or SO_RCVTIMEO expired), EINTR, EPROTO (the kernel sent an

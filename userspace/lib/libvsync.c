@@ -263,12 +263,14 @@ static int recv_item(struct vsync *v, struct vsync_event *ev, int mflags)
 
 	switch (info->kind) {
 	case VSYNC_KIND_DATA:
+	case VSYNC_KIND_STATE:
+	case VSYNC_KIND_STATE_END:
 		memset(ev, 0, sizeof(*ev));
-		ev->kind = VSYNC_KIND_DATA;
+		ev->kind = (int)info->kind;
 		ev->info = *info;
 		ev->data = v->rbuf;
 		ev->len = (size_t)n;
-		return VSYNC_KIND_DATA;
+		return ev->kind;
 	case VSYNC_KIND_VIEW:
 		view = v->rbuf;
 		if ((size_t)n < sizeof(*view) || view->n_members > VSYNC_MEMBERS_MAX ||
@@ -413,6 +415,42 @@ int vsync_send(struct vsync *v, const void *buf, size_t len, int order)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &order, sizeof(order));
 	}
+	if (sendmsg(v->fd, &msg, MSG_NOSIGNAL) < 0)
+		return -1;
+	return 0;
+}
+
+int vsync_set_state(struct vsync *v, int want)
+{
+	if (want != 0 && want != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return setsockopt(v->fd, SOL_VSYNC, VSYNC_STATE, &want, sizeof(want));
+}
+
+int vsync_send_state(struct vsync *v, const void *buf, size_t len, int last)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *c;
+	int val = !!last;
+
+	memset(&cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_VSYNC;
+	c->cmsg_type = VSYNC_CMSG_STATE;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &val, sizeof(val));
 	if (sendmsg(v->fd, &msg, MSG_NOSIGNAL) < 0)
 		return -1;
 	return 0;
