@@ -101,15 +101,23 @@ static bool vsync_member_room(const struct sock *sk, unsigned int size,
 	       READ_ONCE(sk->sk_rcvbuf);
 }
 
+/*
+ * With @sender, room as a sender here sees it; otherwise as the node
+ * stream does, which also passes members that wait for their LEAVE: they
+ * read nothing until it is applied, and it comes after what they wait for.
+ */
 static bool vsync_group_has_room(struct vsync_group *g, unsigned int size,
-				 bool with_held)
+				 bool sender)
 {
 	struct vsync_member *m;
 	bool room = true;
 
 	spin_lock_bh(&g->lock);
 	list_for_each_entry(m, &g->members, list) {
-		if (m->vs && !vsync_member_room(&m->vs->sk, size, with_held)) {
+		if (!m->vs || (!sender &&
+			       READ_ONCE(m->vs->state) == VSYNC_SS_LEAVING))
+			continue;
+		if (!vsync_member_room(&m->vs->sk, size, sender)) {
 			room = false;
 			break;
 		}
@@ -197,7 +205,8 @@ bool vsync_group_evict(struct vsync_group *g, unsigned int size)
 	if (!ms)
 		return false;
 	list_for_each_entry(m, &g->members, list) {
-		if (!m->vs || vsync_member_room(&m->vs->sk, size, false) ||
+		if (!m->vs || m->vs->state != VSYNC_SS_JOINED ||
+		    vsync_member_room(&m->vs->sk, size, false) ||
 		    time_before(jiffies, READ_ONCE(m->vs->last_read) +
 					 msecs_to_jiffies(ms)))
 			continue;

@@ -122,7 +122,9 @@ static bool vsync_entry_ok(u32 type, const __be32 *e, u32 len, u32 origin)
 			return !ent_order(e) && !ent_seq(e) && !ent_flags(e) &&
 			       len == ent_data_off(e);
 		case VSYNC_ENT_REPLAY:
-			if (ent_flags(e) != VSYNC_EF_FRAG || !ent_frag_total(e))
+			if (!(ent_flags(e) & VSYNC_EF_FRAG) ||
+			    (ent_flags(e) & ~(VSYNC_EF_FRAG | VSYNC_EF_DEST)) ||
+			    !ent_frag_total(e))
 				return false;
 			fallthrough;
 		default:

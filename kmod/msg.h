@@ -122,6 +122,9 @@ enum vsync_ent_type {
 
 /* most bytes of message in one entry (unfragmented, or one piece) */
 #define VSYNC_ENT_DATA_MAX	65536
+#if VSYNC_STATE_PIECE_MAX > VSYNC_ENT_DATA_MAX
+#error "a piece of state is one entry"
+#endif
 /*
  * Entries are cut to this size at most (header, name, extension words,
  * data), so that an ORDER fits a 1500-byte packet over UDP and IPv6:

@@ -75,6 +75,7 @@ static void vsync_stream_release_member(struct vsync_net *vn,
 {
 	struct vsync_member *m = vs->m;
 	struct vsync_group *g;
+	struct sk_buff *ent;
 	const char *name;
 	u32 len;
 
@@ -82,8 +83,13 @@ static void vsync_stream_release_member(struct vsync_net *vn,
 				      lockdep_is_held(&vn->stream_lock));
 	name = g ? g->name : vs->join_name;
 	len = g ? g->name_len : vs->join_len;
-	vsync_submit(vn, vsync_member_entry(vs, VSYNC_ENT_LEAVE, name, len));
+	ent = vsync_member_entry(vs, VSYNC_ENT_LEAVE, name, len);
+	/*
+	 * Let go first: a sequencer applies the LEAVE at once, and that
+	 * frees the member.
+	 */
 	vsync_member_detach(vn, m, err);
+	vsync_submit(vn, ent);
 }
 
 /*

@@ -429,7 +429,7 @@ int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
 	x = READ_ONCE(vs->xfer_duty);
 	if (!x)
 		return -EINVAL;
-	if (len > VSYNC_ENT_DATA_MAX)
+	if (len > VSYNC_STATE_PIECE_MAX)
 		return -EMSGSIZE;
 
 	rcu_read_lock();

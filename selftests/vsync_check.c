@@ -80,6 +80,9 @@
  *	was reading for view VIEW_ID (a newer view, e.g. after its donor
  *	died, names another donor; the R that follows names that newer view).
  *	Only before the membership's R, and VIEW_ID is lower than the R's.
+ *	The items of view VIEW_ID were held back and are dropped with the
+ *	partial state (the new state covers them): rules 2 and 8 do not
+ *	compare this member's deliveries in that view.
  *
  * Logs may end abruptly: a member killed with SIGKILL (alone, or with its
  * node) leaves no L.  Such a log is taken as it is, a prefix of what the
@@ -1153,6 +1156,21 @@ static void describe_msg(long i, char *buf, size_t len)
 		 (unsigned long long)msgs[i].seq);
 }
 
+/*
+ * Did member m restart a state transfer it awaited in view @view (a Z
+ * line naming it)?  Its items of that view were dropped with the partial
+ * state, so its deliveries there are not compared.
+ */
+static int transfer_voided(const struct member *m, uint64_t view)
+{
+	int k;
+
+	for (k = 0; k < m->nev; k++)
+		if (m->ev[k].type == EV_Z && m->ev[k].view_id == view)
+			return 1;
+	return 0;
+}
+
 static void check_virtual_synchrony(void)
 {
 	struct segment *seg = NULL;
@@ -1172,7 +1190,7 @@ static void check_virtual_synchrony(void)
 				cur = xrealloc(cur, (ncur + 1) * sizeof(*cur));
 				cur[ncur++] = e->msg;
 			} else if (e->type == EV_V) {
-				if (inview) {
+				if (inview && !transfer_voided(m, view)) {
 					seg = xrealloc(seg, (nseg + 1) * sizeof(*seg));
 					qsort(cur, ncur, sizeof(*cur), cmp_long);
 					seg[nseg++] = (struct segment){
@@ -1611,7 +1629,8 @@ static void check_safe(void)
 			} else if (e->type == EV_L) {
 				left = 1;
 			} else if (e->type == EV_V) {
-				if (cur && !left && !e->np)
+				if (cur && !left && !e->np &&
+				    !transfer_voided(m, cur->view_id))
 					check_safe_segment(mi, cur, e, got, ngot, safe, nsafe);
 				cur = e;
 				ngot = 0;

@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=67
+NTESTS=69
 n=0
 failed=0
 
@@ -585,6 +585,22 @@ expect st_state_from_first_donor_passes 0 "$d"
 # ...and B was killed before its T line: taken on trust
 del "$d/b.log" "T 3 8 9f7d1cd5"
 expect st_donor_log_cut_passes 0 "$d"
+
+# A and B deliver a message in view 3, C's transfer view, which C's
+# restart dropped (Z 3): not a rule 2 violation
+d=$(mkst st_restart_drops_held)
+after "$d/b.log" "T 3 8 9f7d1cd5" "S 2 3 2 aa"
+after "$d/b.log" "S 2 3 2 aa" "D 3 1:2 2 3 3 2 aa"
+after "$d/a.log" "V 3 2 1:1,1:2,1:3" "D 3 1:2 2 3 3 2 aa"
+rep "$d/a.log" "V 4 2 1:1,1:3" "V 4 3 1:1,1:3"
+rep "$d/c.log" "V 4 2 1:1,1:3" "V 4 3 1:1,1:3"
+rep "$d/a.log" "D 4 1:1 2 3 3 1 ff0c53ad" "D 4 1:1 2 4 3 1 ff0c53ad"
+rep "$d/c.log" "D 4 1:1 2 3 3 1 ff0c53ad" "D 4 1:1 2 4 3 1 ff0c53ad"
+expect st_restart_drops_held_passes 0 "$d"
+# without the Z, C lacks B's message of view 3
+del "$d/c.log" "Z 3"
+rep "$d/c.log" "R 4 1:1 8 9f7d1cd5" "R 3 1:2 8 9f7d1cd5"
+expect g2_no_restart_no_excuse 2 "$d"
 
 d=$(mkst g10_cksum)
 rep "$d/c.log" "R 4 1:1 8 9f7d1cd5" "R 4 1:1 8 987d11d0"

@@ -37,7 +37,12 @@ t "suspect below" 1 sh -c "echo 49 > $S/suspect_ms"
 t "suspect max ok" 0 sh -c "echo 60000 > $S/suspect_ms"
 t "retransmit below" 1 sh -c "echo 4 > $S/retransmit_ms"
 t "retransmit max ok" 0 sh -c "echo 10000 > $S/retransmit_ms"
+t "reader timeout default" 0 cat $S/reader_timeout_ms; has "^30000$"
+t "reader timeout above" 1 sh -c "echo 3600001 > $S/reader_timeout_ms"
+t "reader timeout below" 1 sh -c "echo -1 > $S/reader_timeout_ms"
+t "reader timeout never" 0 sh -c "echo 0 > $S/reader_timeout_ms"
 echo 100 > $S/heartbeat_ms; echo 1000 > $S/suspect_ms; echo 40 > $S/retransmit_ms
+echo 30000 > $S/reader_timeout_ms
 t "sysctl nocap write" 1 $B/vsync_nocap sh -c "echo 200 > $S/heartbeat_ms"
 t "sysctl unchanged" 0 cat $S/heartbeat_ms; has "^100$"
 t "sysctl nobody write" 1 $B/vsync_nocap -u sh -c "echo 200 > $S/heartbeat_ms"

@@ -380,9 +380,9 @@ scen_c() {	# 10% loss
 scen_m() {	# messages of 2 to 6 MiB, in pieces, under 10% loss
 	cluster 3 || return 1
 	netem_all 3 loss 10% || return 1
-	member m1 1 0 -n 2 -i 200000 -s 4194304 -m total,safe
-	member m2 2 0 -n 2 -i 200000 -s 4194304 -m fifo,causal
-	member m3 3 0 -n 1 -s 4194304
+	member m1 1 0 -n 2 -i 200000 -s 4194304 -m total,safe -x "$dir/stop"
+	member m2 2 0 -n 2 -i 200000 -s 4194304 -m fifo,causal -x "$dir/stop"
+	member m3 3 0 -n 1 -s 4194304 -x "$dir/stop"
 	wait_view 3 m1 m2 m3 && finish
 }
 
@@ -406,14 +406,14 @@ scen_o() {	# a reader that stops holds the group up, then is put out
 	steady o1 1
 	steady o2 2
 	member o3 3 6 -z
-	wait_view 3 o1 o2 o3 || return 1
-	# put out: the others go on in a view without it
-	wait_view 2 o1 o2 || return 1
+	vs_wait_until $T_VIEW joined o3 || { why="o3 did not join"; return 1; }
+	# put out (quickly: it may never see the others' views): they go on
+	# in a view without it
 	i=3
 	[ $ONE = 1 ] && i=1
-	[ "$(vs_stat $i reader_evicted)" -ge 1 ] 2>/dev/null ||
+	vs_wait_until $T_EXIT evicted "$i" ||
 		{ why="reader_evicted is $(vs_stat $i reader_evicted)"; return 1; }
-	finish
+	wait_view 2 o1 o2 && finish
 }
 
 scen_d() {	# 30% loss, duplicates, reordering
@@ -608,6 +608,11 @@ scen_k() {	# a stranger floods every node with ordering packets
 			{ why="n$i still holds the injector up"; return 1; }
 	done
 	settle "1 2 3" 1 2 3 && finish
+}
+
+# evicted I: node I put a member out for not reading
+evicted() {
+	[ "$(vs_stat "$1" reader_evicted)" -ge 1 ] 2>/dev/null
 }
 
 # exited_pids PID...: none of them runs

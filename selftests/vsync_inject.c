@@ -99,6 +99,13 @@
 #define ENT_DATA	3
 #define ENT_GSTATE	4
 #define ENT_SYNC	5
+#define ENT_REPLAY	6
+/* entry flags, e0 bits 16-23 */
+#define EF_FRAG		0x01
+#define EF_DEST		0x02
+#define EF_STATE	0x04
+#define EF_STATE_END	0x08
+#define EF_WANT_STATE	0x10
 #define ENT_WORDS	5	/* e0 name length | class << 8, e1-2 member, */
 				/* e3-4 sender sequence, then the name */
 #define GS_WORDS	6	/* e0 name length, e1-2 view, e3-4 gseq, */
@@ -775,6 +782,93 @@ static size_t b_ent_class(unsigned char *p, unsigned int i)
 	return ment_pkt(p, &m, i);
 }
 
+/* @m with entry flags @fl and the @n extension words @ext after its name */
+static size_t put_ment_ext(unsigned char *e, const struct ment *m, uint32_t fl,
+			   const uint32_t *ext, unsigned int n)
+{
+	struct ment b = *m;
+	size_t off = ENT_WORDS * 4 + pad4(m->name_len), k;
+
+	b.msg_len = 0;
+	put_ment(e, &b);
+	put32(e, 0, (m->name_len & 0xff) | m->cls << 8 | fl << 16);
+	for (k = 0; k < n; k++)
+		put32(e + off, (unsigned int)k, ext[k]);
+	off += 4 * (size_t)n;
+	for (k = 0; k < m->msg_len; k++)
+		e[off + k] = (unsigned char)(0x61 + k % 26);
+	return off + m->msg_len;
+}
+
+/* ment_pkt() of an entry with flags and extension words */
+static size_t ext_pkt(unsigned char *p, const struct ment *m, uint32_t fl,
+		      const uint32_t *ext, unsigned int n, unsigned int i)
+{
+	struct ord o;
+	size_t plen;
+
+	if (i % 2 == 0) {
+		plen = put_ment_ext(p + SUB_OFF, m, fl, ext, n);
+		hdr(p, TYPE_SUBMIT, SUBMIT_WORDS, m->type, (uint32_t)plen);
+		put64(p, 6, 1 + i);
+		put64(p, 8, view_id(3, 1));
+		return SUB_OFF + plen;
+	}
+	ord_init(&o, m->type, m->node, i);
+	return order_of(p, &o, put_ment_ext(p + ORD_OFF, m, fl, ext, n));
+}
+
+/*
+ * entry flags and their extension words: pieces out of their message,
+ * unicast to nobody, state without a transfer, flags on the wrong entry,
+ * words cut off, a replayed piece that is not the sequencer's
+ */
+static size_t b_ent_ext(unsigned char *p, unsigned int i)
+{
+	uint32_t ext[4] = { 0 };
+	struct ment m;
+
+	ment_init(&m, ENT_DATA, src_id, i);
+	m.msg_len = 10;
+	switch (i / 2 % 11) {
+	case 0:	/* a message longer than VSYNC_MSG_MAX */
+		ext[0] = (8u << 20) + 1;
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	case 1:	/* a piece at or past the end */
+		ext[0] = 100;
+		ext[1] = 100 + i % 3;
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	case 2:	/* a piece running past the end */
+		ext[0] = 100;
+		ext[1] = 95;
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	case 3:	/* a message given up, with bytes */
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	case 4:	/* unicast to node 0 or port 0 */
+		ext[i / 22 % 2] = 5;
+		return ext_pkt(p, &m, EF_DEST, ext, 2, i);
+	case 5:	/* the end of a state that is not one */
+		return ext_pkt(p, &m, EF_STATE_END, ext, 0, i);
+	case 6:	/* state of transfer 0 */
+		return ext_pkt(p, &m, EF_STATE | EF_STATE_END, ext, 2, i);
+	case 7:	/* a JOIN in pieces */
+		ment_init(&m, ENT_JOIN, src_id, i);
+		ext[0] = 10;
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	case 8:	/* a LEAVE asking for state */
+		ment_init(&m, ENT_LEAVE, src_id, i);
+		return ext_pkt(p, &m, EF_WANT_STATE, ext, 0, i);
+	case 9:	/* flags calling for more words than the entry has */
+		m.msg_len = 0;
+		ext[0] = 7;
+		return ext_pkt(p, &m, EF_FRAG | EF_DEST | EF_STATE, ext, 1, i);
+	default: /* a replayed piece submitted, or ordered as a node's own */
+		m.type = ENT_REPLAY;
+		ext[0] = 100;
+		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
+	}
+}
+
 /* an entry's length disagreeing with what it holds */
 static size_t b_ent_size(unsigned char *p, unsigned int i)
 {
@@ -1243,6 +1337,7 @@ static const struct kind kinds[] = {
 	{ "ent_member", "drop_field", b_ent_member, EXP_COUNTER, 1 },
 	{ "ent_class", "drop_field", b_ent_class, EXP_COUNTER, 1 },
 	{ "ent_size", "drop_field", b_ent_size, EXP_COUNTER, 1 },
+	{ "ent_ext", "drop_field", b_ent_ext, EXP_COUNTER, 1 },
 	{ "submit_field", "drop_field", b_submit_field, EXP_COUNTER, 1 },
 	{ "order_seq", "drop_field", b_order_seq, EXP_COUNTER, 1 },
 	{ "order_origin", "drop_field", b_order_origin, EXP_COUNTER, 1 },

@@ -36,7 +36,8 @@
 #include "kselftest_harness.h"
 
 #define TMO		10000	/* ms: any single wait */
-#define BUF		(VSYNC_MSG_MAX + 4096)
+/* state pieces and the test's own messages are no longer than this */
+#define BUF		(VSYNC_STATE_PIECE_MAX + 4096)
 
 static int open_member(int want)
 {
@@ -498,7 +499,7 @@ TEST_F(st, einval)
 	ASSERT_EQ(-1, send_state(a, "x", 1, 2, 0));
 	ASSERT_EQ(EINVAL, errno);
 	{
-		static char big[VSYNC_MSG_MAX + 1];
+		static char big[VSYNC_STATE_PIECE_MAX + 1];
 
 		ASSERT_EQ(-1, send_state(a, big, sizeof(big), 0, 0));
 		ASSERT_EQ(EMSGSIZE, errno);

@@ -28,6 +28,8 @@
  * one packet is sent in pieces and delivered whole; see vsync(7).
  */
 #define VSYNC_MSG_MAX		(8 << 20)
+/* Largest piece of state in one sendmsg() with VSYNC_CMSG_STATE. */
+#define VSYNC_STATE_PIECE_MAX	65536
 /* Largest number of members in one group. */
 #define VSYNC_MEMBERS_MAX	1024
 

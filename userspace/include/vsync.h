@@ -176,9 +176,26 @@ int vsync_leave(struct vsync *v);
  * Return: 0 once the whole message is queued, or -1 with errno set:
  * EINVAL (bad @order), EMSGSIZE (@len too big), ENOTCONN (never joined),
  * EPIPE (left the group), EAGAIN (would block or SO_SNDTIMEO expired),
- * EINTR (signal while blocked).
+ * EINTR (signal while blocked), ENETDOWN (cut off from the primary
+ * partition), ETIMEDOUT (put out of the group for not reading).
  */
 int vsync_send(struct vsync *v, const void *buf, size_t len, int order);
+
+/**
+ * vsync_send_to - send a message to one member of the group (unicast)
+ * @v:     handle.
+ * @to:    the member, as listed in a view; NULL: the whole group, as
+ *         vsync_send().
+ * @buf, @len, @order: as for vsync_send().
+ *
+ * Only @to receives it (VSYNC_MSGINFO_UNICAST in its info flags), in the
+ * sender's FIFO order with its other messages and in the view of its
+ * place in the order; if @to left meanwhile, nobody does.
+ *
+ * Return: as vsync_send(), and EHOSTUNREACH: @to is not in the group.
+ */
+int vsync_send_to(struct vsync *v, const struct vsync_member_id *to,
+		  const void *buf, size_t len, int order);
 
 /**
  * vsync_set_state - ask for state at the next join, or not

@@ -39,6 +39,7 @@ enum handle_state {
 
 struct vsync {
 	int fd;
+	int family;			/* the socket's, for unicast addresses */
 	enum handle_state state;
 	int have_group;
 	char group[VSYNC_NAME_MAX + 1];
@@ -117,6 +118,7 @@ struct vsync *vsync_open(int flags)
 	if (!v)
 		return NULL;
 	v->fd = -1;
+	v->family = family;
 	v->view = malloc(VIEW_BUF_SIZE);
 	v->prev = malloc(VIEW_BUF_SIZE);
 	v->left = calloc(VSYNC_MEMBERS_MAX, sizeof(*v->left));
@@ -393,8 +395,15 @@ int vsync_leave(struct vsync *v)
 
 int vsync_send(struct vsync *v, const void *buf, size_t len, int order)
 {
+	return vsync_send_to(v, NULL, buf, len, order);
+}
+
+int vsync_send_to(struct vsync *v, const struct vsync_member_id *to,
+		  const void *buf, size_t len, int order)
+{
 	/* sendmsg() does not write through iov_base. */
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	struct sockaddr_vsync addr;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -405,6 +414,14 @@ int vsync_send(struct vsync *v, const void *buf, size_t len, int order)
 	};
 	struct cmsghdr *c;
 
+	if (to) {
+		memset(&addr, 0, sizeof(addr));
+		addr.svs_family = (__kernel_sa_family_t)v->family;
+		addr.svs_node = to->node;
+		addr.svs_port = to->port;
+		msg.msg_name = &addr;
+		msg.msg_namelen = sizeof(addr);
+	}
 	if (order) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		msg.msg_control = cbuf.buf;
