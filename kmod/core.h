@@ -447,6 +447,7 @@ void vsync_xfer_gstate(struct vsync_group *g, struct vsync_member *m,
 void vsync_xfer_join_entry(struct vsync_sock *vs, struct sk_buff *ent);
 /* xfer.c: the socket side */
 void vsync_xfer_sock_init(struct vsync_sock *vs);
+u64 vsync_xfer_awaits(const struct vsync_member *m);
 void vsync_xfer_read_view(struct vsync_sock *vs, const struct sk_buff *skb);
 void vsync_xfer_patch_view(struct vsync_view *v, const struct sk_buff *skb);
 int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,

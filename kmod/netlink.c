@@ -325,6 +325,9 @@ static int vsync_nl_put_member(struct sk_buff *skb, struct vsync_member *m,
 	if (nla_put_u32(skb, VSYNC_A_MEMBER_NODE, m->id.node) ||
 	    nla_put_u32(skb, VSYNC_A_MEMBER_PORT, m->id.port) ||
 	    nla_put_u32(skb, VSYNC_A_MEMBER_RANK, rank) ||
+	    (vsync_xfer_awaits(m) &&
+	     nla_put_u64_64bit(skb, VSYNC_A_MEMBER_AWAITS, vsync_xfer_awaits(m),
+			       VSYNC_A_MEMBER_PAD)) ||
 	    (m->vs && vsync_nl_put_local(skb, m->vs))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

@@ -49,6 +49,12 @@
 /* m->xfer of a joiner that asked for state, until its view is made */
 #define VSYNC_XFER_WANT		U64_MAX
 
+/* The transfer @m awaits, for vsyncctl; 0: none. */
+u64 vsync_xfer_awaits(const struct vsync_member *m)
+{
+	return m->xfer == VSYNC_XFER_WANT ? 0 : m->xfer;
+}
+
 static bool vsync_id_eq(const struct vsync_member_id *a,
 			const struct vsync_member_id *b)
 {

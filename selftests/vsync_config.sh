@@ -102,6 +102,15 @@ sleep 1
 t "id change busy" 1 in_ns c $C node set id 9; has "cannot change"
 t "same id ok" 0 in_ns c $C node set id 1
 t "members 1" 0 in_ns c $C node show; has "members 1"
+# a joiner that asks for state awaits it: the first member never sends one
+$IP netns exec c $B/vsync_hold -j g1 -s -o /tmp/hold2.st &
+hp2=$!
+for i in $(seq 1 100); do [ -s /tmp/hold2.st ] && break; sleep 0.1; done
+t "joiner view" 0 cat /tmp/hold2.st; has "members=2"
+t "group awaits" 0 in_ns c $C group show g1; has "awaits [0-9]"
+t "group awaits json" 0 in_ns c $C -j group show g1; has '"awaits_state":[0-9]'
+kill $hp2; wait $hp2 2>/dev/null
+t "group awaits none" 0 in_ns c $C group show g1; has " -$"
 kill $hp; wait $hp 2>/dev/null
 t "members 0" 0 in_ns c $C node show; has "members 0"
 t "id change after leave" 0 in_ns c $C node set id 9

@@ -5,7 +5,10 @@
  * in a status file, then sleeps until killed (holding the socket, hence a
  * reference on the module and on its network namespace).
  *
- *   vsync_hold [-j GROUP] [-o STATUSFILE]
+ *   vsync_hold [-j GROUP] [-s] [-o STATUSFILE]
+ *
+ * -s asks for state at the join (VSYNC_STATE): with a donor that sends
+ * none, the member then awaits its transfer for as long as it runs.
  *
  * Status line (written to a temporary file, then renamed to STATUSFILE, so
  * a reader never sees half of it):
@@ -68,18 +71,21 @@ int main(int argc, char **argv)
 	socklen_t salen = sizeof(sa);
 	const char *group = NULL;
 	struct vsync_item it;
-	int fam, fd, opt;
+	int fam, fd, opt, want = 0;
 
-	while ((opt = getopt(argc, argv, "j:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "j:so:")) != -1) {
 		switch (opt) {
 		case 'j':
 			group = optarg;
+			break;
+		case 's':
+			want = 1;
 			break;
 		case 'o':
 			status_path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-j GROUP] [-o STATUSFILE]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-j GROUP] [-s] [-o STATUSFILE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -92,6 +98,10 @@ int main(int argc, char **argv)
 	fd = socket(fam, SOCK_RDM, 0);
 	if (fd < 0) {
 		report("error socket errno=%d\n", errno);
+		return 1;
+	}
+	if (want && setsockopt(fd, SOL_VSYNC, VSYNC_STATE, &want, sizeof(want))) {
+		report("error state errno=%d\n", errno);
 		return 1;
 	}
 	if (!group) {

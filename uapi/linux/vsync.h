@@ -210,6 +210,11 @@ enum {
 	VSYNC_A_MEMBER_DELIVERED, /* u64 */
 	VSYNC_A_MEMBER_RCVQ,	/* u32: bytes waiting in its receive queue */
 	VSYNC_A_MEMBER_PAD,
+	/*
+	 * u64: the state transfer the member awaits (the id of the view
+	 * that named its donor); only while it awaits one
+	 */
+	VSYNC_A_MEMBER_AWAITS,
 	__VSYNC_A_MEMBER_MAX,
 };
 #define VSYNC_A_MEMBER_MAX (__VSYNC_A_MEMBER_MAX - 1)

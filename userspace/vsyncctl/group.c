@@ -18,6 +18,7 @@
 struct member {
 	uint32_t node, port, rank, pid, rcvq;
 	uint64_t sent, delivered;
+	uint64_t awaits;		/* state transfer awaited; 0: none */
 };
 
 struct group {
@@ -65,6 +66,7 @@ static void parse_member(const struct nlattr *nest, struct member *m)
 	m->sent = nla_u64(tb[VSYNC_A_MEMBER_SENT]);
 	m->delivered = nla_u64(tb[VSYNC_A_MEMBER_DELIVERED]);
 	m->rcvq = nla_u32(tb[VSYNC_A_MEMBER_RCVQ]);
+	m->awaits = nla_u64(tb[VSYNC_A_MEMBER_AWAITS]);
 }
 
 static int group_cb(const struct nlmsghdr *nlh, void *arg)
@@ -151,6 +153,8 @@ static void print_group_json(const struct group *g)
 		jw_u64("sent", m->sent);
 		jw_u64("delivered", m->delivered);
 		jw_u64("rcvq", m->rcvq);
+		if (m->awaits)
+			jw_u64("awaits_state", m->awaits);
 		jw_object_close();
 	}
 	jw_array_close();
@@ -173,16 +177,20 @@ static void print_group_text(const struct group *g)
 	printf(" view %llu gseq %llu members %zu\n",
 	       (unsigned long long)g->view_id, (unsigned long long)g->gseq,
 	       g->n_members);
-	printf("  %4s  %-21s  %7s  %10s  %10s  %10s\n",
-	       "RANK", "MEMBER", "PID", "SENT", "DELIVERED", "RCVQ");
+	printf("  %4s  %-21s  %7s  %10s  %10s  %10s  %s\n",
+	       "RANK", "MEMBER", "PID", "SENT", "DELIVERED", "RCVQ", "STATE");
 	for (i = 0; i < g->n_members; i++) {
 		const struct member *m = &g->members[i];
 		char id[24];
 
 		snprintf(id, sizeof(id), "%u:%u", m->node, m->port);
-		printf("  %4u  %-21s  %7u  %10llu  %10llu  %10u\n", m->rank, id, m->pid,
+		printf("  %4u  %-21s  %7u  %10llu  %10llu  %10u  ", m->rank, id, m->pid,
 		       (unsigned long long)m->sent, (unsigned long long)m->delivered,
 		       m->rcvq);
+		if (m->awaits)
+			printf("awaits %llu\n", (unsigned long long)m->awaits);
+		else
+			printf("-\n");
 	}
 }
 
@@ -192,8 +200,9 @@ static void group_show_help(FILE *f)
 		"Usage: %s group show [NAME]\n\n"
 		"Print every group of the cluster as this node holds it (or only group NAME):\n"
 		"its view id, last global sequence number, and its members in rank\n"
-		"order with their node:port, pid, messages sent and delivered and\n"
-		"bytes waiting in their receive queue.\n", progname);
+		"order with their node:port, pid, messages sent and delivered,\n"
+		"bytes waiting in their receive queue, and the state transfer a\n"
+		"joiner awaits (the view that named its donor).\n", progname);
 }
 
 static int cmd_group_show(struct cmdl *cmdl)
