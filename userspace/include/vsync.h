@@ -217,7 +217,7 @@ int vsync_set_state(struct vsync *v, int want);
  * vsync_send_state - send a piece of state to the members that await it
  * @v:    handle, the donor: it read a view with VSYNC_VIEW_DONOR.
  * @buf:  the piece (may be NULL if @len is 0).
- * @len:  its length, 0..VSYNC_MSG_MAX.
+ * @len:  its length, 0..VSYNC_STATE_PIECE_MAX.
  * @last: nonzero on the last piece: it ends the transfer.
  *
  * Blocks while a joiner's receive queue is full, unless the handle is
