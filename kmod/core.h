@@ -391,6 +391,10 @@ void vsync_groups_exit(struct vsync_net *vn);
 int vsync_stream_join(struct vsync_sock *vs, const char *name, size_t len);
 int vsync_stream_leave(struct vsync_sock *vs);
 void vsync_stream_close(struct vsync_sock *vs);
+int vsync_stream_wait(struct vsync_sock *vs, long *timeo,
+		      int (*try)(struct vsync_sock *vs, struct vsync_group *g,
+				 void *arg),
+		      void *arg);
 int vsync_stream_sendmsg(struct vsync_sock *vs, struct iov_iter *from,
 			 size_t len, u8 order,
 			 const struct vsync_member_id *dest, int noblock);

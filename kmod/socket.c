@@ -123,9 +123,8 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			return err;
 	}
 	/* state goes to the joiners of the transfer, not to an address */
-	if (state)
-		return dest.node ? -EINVAL :
-		       vsync_xfer_sendmsg(vs, msg, len, state - 1);
+	if (state && dest.node)
+		return -EINVAL;
 	if (len > VSYNC_MSG_MAX)
 		return -EMSGSIZE;
 
@@ -139,6 +138,10 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	case VSYNC_SS_LEFT:
 		err = READ_ONCE(vs->err) ? -READ_ONCE(vs->err) : -EPIPE;
 		goto out_pipe;
+	}
+	if (state) {
+		err = vsync_xfer_sendmsg(vs, msg, len, state - 1);
+		goto out;
 	}
 	rcu_read_lock();
 	g = rcu_dereference(vs->group);
@@ -157,6 +160,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 				   dest.node ? &dest : NULL,
 				   flags & MSG_DONTWAIT);
 	mutex_unlock(&vs->send_lock);
+out:
 	if (!err)
 		return len;
 out_pipe:

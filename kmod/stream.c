@@ -237,24 +237,22 @@ static bool vsync_ent_ends_msg(const __be32 *e, u32 len)
 }
 
 /*
- * Submit the entries of @q (taken on success) in one go.  Waits, up to
- * *@timeo, while a member here has no receive room or this node has too
- * many submissions in flight, for the first entry: those of one call go
- * together.  A leave of this socket meanwhile ends the wait with -EPIPE;
- * a unicast to a member not in the group fails with -EHOSTUNREACH.
+ * Wait, up to *@timeo, until @try, called under stream_lock with the
+ * socket's group while it is joined, does not answer -EAGAIN (no room:
+ * a member here has no receive room, or this node has too many
+ * submissions in flight).  A leave of this socket meanwhile ends the wait
+ * with -EPIPE, or the error the group dropped it with.
  */
-static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
-			       u8 order, const struct vsync_member_id *dest,
-			       long *timeo)
+int vsync_stream_wait(struct vsync_sock *vs, long *timeo,
+		      int (*try)(struct vsync_sock *vs, struct vsync_group *g,
+				 void *arg),
+		      void *arg)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct sock *sk = &vs->sk;
-	struct vsync_group *g;
-	struct sk_buff *skb;
 	bool waited = false;
 	long slice, left;
-	__be32 *e;
 	int err;
 
 	add_wait_queue(sk_sleep(sk), &wait);
@@ -262,47 +260,9 @@ static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
 		mutex_lock(&vn->stream_lock);
 		switch (vs->state) {
 		case VSYNC_SS_JOINED:
-			g = rcu_dereference_protected(vs->group,
-					lockdep_is_held(&vn->stream_lock));
-			err = -EHOSTUNREACH;
-			if (dest && !vsync_group_has(g, dest))
-				break;
-			err = -EAGAIN;
-			if (!vsync_order_room(vn))
-				break;
-			if (!vsync_group_writable(g, skb_peek(q)->truesize)) {
-				/*
-				 * readers gone for too long are put out; our
-				 * socket holds @g
-				 */
-				if (!vsync_group_evict(g,
-						skb_peek(q)->truesize))
-					break;
-				while (vsync_group_evict(g,
-						skb_peek(q)->truesize))
-					;
-				vsync_order_retry(vn);
-				if (!vsync_group_writable(g,
-						skb_peek(q)->truesize))
-					break;
-			}
-			while ((skb = __skb_dequeue(q))) {
-				e = (__be32 *)skb->data;
-				msg_set_bits(e, 0, 8, 0xff, order);
-				msg_set_word(e, 1, vs->id.node);
-				msg_set_word(e, 2, vs->id.port);
-				msg_set_u64(e, 3, vs->next_seq);
-				if (vsync_ent_ends_msg(e, skb->len)) {
-					vs->next_seq++;
-					vs->stats.sent++;
-					vs->stats.sent_bytes +=
-						(ent_flags(e) & VSYNC_EF_FRAG) ?
-						ent_frag_total(e) :
-						skb->len - ent_data_off(e);
-				}
-				vsync_submit(vn, skb);
-			}
-			err = 0;
+			err = try(vs, rcu_dereference_protected(vs->group,
+					lockdep_is_held(&vn->stream_lock)),
+				  arg);
 			break;
 		case VSYNC_SS_LEFT:
 			err = vs->err ? -vs->err : -EPIPE;
@@ -337,6 +297,69 @@ static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
+}
+
+struct vsync_submission {
+	struct sk_buff_head *q;
+	const struct vsync_member_id *dest;
+	u8 order;
+};
+
+/*
+ * Submit the entries of a submission in one go, if the first has room:
+ * those of one call go together.  Readers gone for too long that hold it
+ * up are put out first.  A unicast to a member not in the group fails
+ * with -EHOSTUNREACH.
+ */
+static int vsync_try_submit(struct vsync_sock *vs, struct vsync_group *g,
+			    void *arg)
+{
+	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
+	const struct vsync_submission *s = arg;
+	unsigned int size = skb_peek(s->q)->truesize;
+	struct sk_buff *skb;
+	__be32 *e;
+
+	if (s->dest && !vsync_group_has(g, s->dest))
+		return -EHOSTUNREACH;
+	if (!vsync_order_room(vn))
+		return -EAGAIN;
+	if (!vsync_group_writable(g, size)) {
+		/* our socket holds @g, whoever is put out */
+		if (!vsync_group_evict(g, size))
+			return -EAGAIN;
+		while (vsync_group_evict(g, size))
+			;
+		vsync_order_retry(vn);
+		if (!vsync_group_writable(g, size))
+			return -EAGAIN;
+	}
+	while ((skb = __skb_dequeue(s->q))) {
+		e = (__be32 *)skb->data;
+		msg_set_bits(e, 0, 8, 0xff, s->order);
+		msg_set_word(e, 1, vs->id.node);
+		msg_set_word(e, 2, vs->id.port);
+		msg_set_u64(e, 3, vs->next_seq);
+		if (vsync_ent_ends_msg(e, skb->len)) {
+			vs->next_seq++;
+			vs->stats.sent++;
+			vs->stats.sent_bytes += (ent_flags(e) & VSYNC_EF_FRAG) ?
+						ent_frag_total(e) :
+						skb->len - ent_data_off(e);
+		}
+		vsync_submit(vn, skb);
+	}
+	return 0;
+}
+
+/* Submit the entries of @q (taken on success), waiting for room. */
+static int vsync_stream_submit(struct vsync_sock *vs, struct sk_buff_head *q,
+			       u8 order, const struct vsync_member_id *dest,
+			       long *timeo)
+{
+	struct vsync_submission s = { .q = q, .dest = dest, .order = order };
+
+	return vsync_stream_wait(vs, timeo, vsync_try_submit, &s);
 }
 
 /* The entry of one message, or of one piece of it, with its bytes. */

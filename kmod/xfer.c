@@ -41,9 +41,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/sched/signal.h>
-#include <linux/wait.h>
-
 #include "core.h"
 
 /* m->xfer of a joiner that asked for state, until its view is made */
@@ -347,65 +344,40 @@ static bool vsync_xfer_writable(struct vsync_group *g, u64 x,
 	return vsync_xfer_room(g, x, size);
 }
 
-/* Submit a state piece of transfer @x, waiting up to @timeo for room. */
-static int vsync_xfer_submit(struct vsync_sock *vs, struct sk_buff *skb,
-			     u64 x, long timeo)
+struct vsync_xfer_piece {
+	struct sk_buff *skb;
+	u64 x;
+};
+
+/* Submit a state piece once every member awaiting it has room. */
+static int vsync_xfer_try(struct vsync_sock *vs, struct vsync_group *g,
+			  void *arg)
 {
 	struct vsync_net *vn = vsync_net(sock_net(&vs->sk));
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	__be32 *e = (__be32 *)skb->data;
-	struct sock *sk = &vs->sk;
-	struct vsync_group *g;
-	int err;
+	const struct vsync_xfer_piece *p = arg;
+	__be32 *e = (__be32 *)p->skb->data;
 
-	add_wait_queue(sk_sleep(sk), &wait);
-	for (;;) {
-		mutex_lock(&vn->stream_lock);
-		switch (vs->state) {
-		case VSYNC_SS_JOINED:
-			g = rcu_dereference_protected(vs->group,
-					lockdep_is_held(&vn->stream_lock));
-			err = -EAGAIN;
-			if (!vsync_order_room(vn) ||
-			    !vsync_xfer_writable(g, x, skb->truesize))
-				break;
-			if (vs->xfer_cur != x) {
-				vs->xfer_cur = x;
-				vs->xfer_seq = 0;
-			}
-			msg_set_bits(e, 0, 8, 0xff, VSYNC_ORDER_FIFO);
-			msg_set_word(e, 1, vs->id.node);
-			msg_set_word(e, 2, vs->id.port);
-			msg_set_u64(e, 3, ++vs->xfer_seq);
-			ent_set_xfer(e, x);
-			vsync_submit(vn, skb);
-			err = 0;
-			break;
-		case VSYNC_SS_LEFT:
-			err = vs->err ? -vs->err : -EPIPE;
-			break;
-		default:
-			err = -EPIPE;
-			break;
-		}
-		mutex_unlock(&vn->stream_lock);
-
-		if (err != -EAGAIN || !timeo)
-			break;
-		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
-		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	if (!vsync_order_room(vn) ||
+	    !vsync_xfer_writable(g, p->x, p->skb->truesize))
+		return -EAGAIN;
+	if (vs->xfer_cur != p->x) {
+		vs->xfer_cur = p->x;
+		vs->xfer_seq = 0;
 	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-	return err;
+	msg_set_bits(e, 0, 8, 0xff, VSYNC_ORDER_FIFO);
+	msg_set_word(e, 1, vs->id.node);
+	msg_set_word(e, 2, vs->id.port);
+	msg_set_u64(e, 3, ++vs->xfer_seq);
+	ent_set_xfer(e, p->x);
+	vsync_submit(vn, p->skb);
+	return 0;
 }
 
 /*
  * sendmsg() with VSYNC_CMSG_STATE: a piece of the state the socket owes
  * (@last: the last piece).  EINVAL without a duty, that is unless the
- * socket read a donor view whose transfer it has not ended yet.
+ * socket read a donor view whose transfer it has not ended yet.  Called for
+ * a joined socket; returns 0 once the piece is submitted.
  */
 int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
 		       int last)
@@ -413,25 +385,14 @@ int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
 	u32 eflags = VSYNC_EF_STATE | (last ? VSYNC_EF_STATE_END : 0);
 	int flags = msg->msg_flags;
 	struct sock *sk = &vs->sk;
+	struct vsync_xfer_piece p;
 	char name[VSYNC_NAME_MAX];
 	struct vsync_group *g;
-	struct sk_buff *skb;
 	u32 name_len = 0;
 	long timeo;
 	int err;
 	u64 x;
 
-	switch (READ_ONCE(vs->state)) {
-	case VSYNC_SS_UNJOINED:
-	case VSYNC_SS_JOINING:
-		return -ENOTCONN;
-	case VSYNC_SS_LEAVING:
-		err = -EPIPE;
-		goto out_pipe;
-	case VSYNC_SS_LEFT:
-		err = READ_ONCE(vs->err) ? -READ_ONCE(vs->err) : -EPIPE;
-		goto out_pipe;
-	}
 	x = READ_ONCE(vs->xfer_duty);
 	if (!x)
 		return -EINVAL;
@@ -445,32 +406,26 @@ int vsync_xfer_sendmsg(struct vsync_sock *vs, struct msghdr *msg, size_t len,
 		memcpy(name, g->name, name_len);
 	}
 	rcu_read_unlock();
-	if (!g) {
-		err = -EPIPE;
-		goto out_pipe;
-	}
-	skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, eflags,
-				len, flags & MSG_DONTWAIT, &err);
-	if (!skb)
+	if (!g)
+		return -EPIPE;	/* left meanwhile */
+	p.x = x;
+	p.skb = vsync_entry_alloc(sk, VSYNC_ENT_DATA, name, name_len, eflags,
+				  len, flags & MSG_DONTWAIT, &err);
+	if (!p.skb)
 		return err;
-	skb_put(skb, len);
-	err = skb_copy_datagram_from_iter(skb, skb->len - len, &msg->msg_iter,
-					  len);
-	if (err)
-		goto out_free;
-
-	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
-	err = vsync_xfer_submit(vs, skb, x, timeo);
+	skb_put(p.skb, len);
+	err = skb_copy_datagram_from_iter(p.skb, p.skb->len - len,
+					  &msg->msg_iter, len);
 	if (!err) {
-		/* the last piece ends the duty, unless a newer one came */
-		if (last)
-			cmpxchg(&vs->xfer_duty, x, 0);
-		return len;
+		timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+		err = vsync_stream_wait(vs, &timeo, vsync_xfer_try, &p);
 	}
-out_free:
-	kfree_skb(skb);
-out_pipe:
-	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
-		send_sig(SIGPIPE, current, 0);
-	return err;
+	if (err) {
+		kfree_skb(p.skb);
+		return err;
+	}
+	/* the last piece ends the duty, unless a newer one came */
+	if (last)
+		cmpxchg(&vs->xfer_duty, x, 0);
+	return 0;
 }
