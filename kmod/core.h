@@ -365,6 +365,9 @@ struct vsync_ent_cb {
 	unsigned long sent;		/* jiffies: last sent (submissions) */
 	u32 origin;			/* 0: the sequencer's own */
 	u8 type;			/* enum vsync_ent_type */
+	/* delivery queue: given to its group ahead of its place */
+	bool done;
+	bool numbered;			/* done: it took a global_seq */
 };
 
 #define VSYNC_ENT_CB(skb) ((struct vsync_ent_cb *)&((skb)->cb[0]))
@@ -374,6 +377,10 @@ void vsync_group_put(struct vsync_group *g);
 bool vsync_group_writable(struct vsync_group *g, unsigned int size);
 void vsync_group_space(struct vsync_group *g);
 void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent);
+bool vsync_group_apply_ahead(struct vsync_net *vn, struct sk_buff *ent,
+			     u64 ahead);
+u32 vsync_group_numbers(struct vsync_net *vn, const struct sk_buff *ent);
+void vsync_group_numbered(struct vsync_net *vn, const struct sk_buff *ent);
 void vsync_groups_keep(struct vsync_net *vn, const struct vsync_nview *v,
 		       u64 cont);
 void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c);
@@ -409,6 +416,7 @@ void vsync_order_init(struct vsync_net *vn);
 void vsync_order_exit(struct vsync_net *vn);
 bool vsync_order_can_submit(struct vsync_net *vn);
 bool vsync_order_room(struct vsync_net *vn);
+u64 vsync_order_cut(struct vsync_net *vn, const char *name, u32 len);
 void vsync_submit(struct vsync_net *vn, struct sk_buff *ent);
 void vsync_order_rcv(struct vsync_net *vn, struct vsync_peer *p,
 		     struct sk_buff *skb);

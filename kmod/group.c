@@ -663,6 +663,60 @@ void vsync_group_apply(struct vsync_net *vn, struct sk_buff *ent)
 		vsync_group_unlink(g);
 }
 
+/*
+ * Would @ent, a whole message that is not a state piece, take a global_seq
+ * if it were applied now?  A unicast does not, nor a message whose sender
+ * is not a member.
+ */
+u32 vsync_group_numbers(struct vsync_net *vn, const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_group *g;
+
+	if (ent_flags(e) & VSYNC_EF_DEST)
+		return 0;
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	return g && vsync_member_find(g, ent_node(e), ent_port(e)) ? 1 : 0;
+}
+
+/*
+ * Deliver @ent, a whole FIFO message, before @ahead messages that come
+ * before it in the stream but wait (order.c): it takes the global_seq of
+ * its place, as everywhere else.  The group counts it when its place comes
+ * (vsync_group_numbered()), so the messages before it still number in
+ * stream order.  True if it took a global_seq.
+ */
+bool vsync_group_apply_ahead(struct vsync_net *vn, struct sk_buff *ent,
+			     u64 ahead)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_group *g;
+	u64 gseq;
+	bool took;
+
+	lockdep_assert_held(&vn->stream_lock);
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	if (!g)
+		return false;
+	gseq = g->gseq;
+	g->gseq += ahead;
+	vsync_apply_data(vn, g, ent);
+	took = g->gseq != gseq + ahead;
+	g->gseq = gseq;
+	return took;
+}
+
+/* The place of a message delivered ahead of it comes: count it. */
+void vsync_group_numbered(struct vsync_net *vn, const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	struct vsync_group *g;
+
+	g = vsync_group_find(vn, ent_name(e), ent_name_len(e));
+	if (g)
+		g->gseq++;
+}
+
 /* A node view change: members of nodes that do not continue leave. */
 void vsync_groups_keep(struct vsync_net *vn, const struct vsync_nview *v,
 		       u64 cont)

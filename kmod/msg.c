@@ -74,6 +74,11 @@ static bool vsync_data_ok(const __be32 *e, u32 len)
 	/* a transfer is named by a group view id: a counter from 1 */
 	if ((flags & VSYNC_EF_STATE) && !ent_xfer(e))
 		return false;
+	/* a whole causal message */
+	if ((flags & VSYNC_EF_CAUSE) &&
+	    (ent_order(e) != VSYNC_ORDER_CAUSAL ||
+	     (flags & (VSYNC_EF_FRAG | VSYNC_EF_STATE))))
+		return false;
 	if (!(flags & VSYNC_EF_FRAG))
 		return true;
 	total = ent_frag_total(e);

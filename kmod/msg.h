@@ -117,8 +117,10 @@ enum vsync_ent_type {
 #define VSYNC_EF_STATE		0x04	/* DATA: state, from a donor */
 #define VSYNC_EF_STATE_END	0x08	/* DATA with STATE: the last of it */
 #define VSYNC_EF_WANT_STATE	0x10	/* JOIN: the joiner asks for state */
+#define VSYNC_EF_CAUSE		0x20	/* DATA: what a causal one may pass */
 #define VSYNC_EF_DATA_ALL	(VSYNC_EF_FRAG | VSYNC_EF_DEST | \
-				 VSYNC_EF_STATE | VSYNC_EF_STATE_END)
+				 VSYNC_EF_STATE | VSYNC_EF_STATE_END | \
+				 VSYNC_EF_CAUSE)
 
 /* most bytes of message in one entry (unfragmented, or one piece) */
 #define VSYNC_ENT_DATA_MAX	65536
@@ -464,7 +466,7 @@ static inline u32 ent_ext(const __be32 *e)
 static inline u32 ent_ext_words(u32 flags)
 {
 	return 2 * (!!(flags & VSYNC_EF_FRAG) + !!(flags & VSYNC_EF_DEST) +
-		    !!(flags & VSYNC_EF_STATE));
+		    !!(flags & VSYNC_EF_STATE) + !!(flags & VSYNC_EF_CAUSE));
 }
 
 /* where a DATA entry's message starts */
@@ -511,6 +513,20 @@ static inline u64 ent_xfer(const __be32 *e)
 	return msg_u64(e, ent_xfer_word(e));
 }
 
+/*
+ * CAUSE: the sender's node had given its members every entry of the group
+ * up to this stream position when the message was sent.
+ */
+static inline u32 ent_cause_word(const __be32 *e)
+{
+	return ent_xfer_word(e) + ((ent_flags(e) & VSYNC_EF_STATE) ? 2 : 0);
+}
+
+static inline u64 ent_cause(const __be32 *e)
+{
+	return msg_u64(e, ent_cause_word(e));
+}
+
 /* writers: the flags are set first, they place the words */
 static inline void ent_set_frag(__be32 *e, u32 total, u32 off)
 {
@@ -527,6 +543,11 @@ static inline void ent_set_dest(__be32 *e, u32 node, u32 port)
 static inline void ent_set_xfer(__be32 *e, u64 id)
 {
 	msg_set_u64(e, ent_xfer_word(e), id);
+}
+
+static inline void ent_set_cause(__be32 *e, u64 pos)
+{
+	msg_set_u64(e, ent_cause_word(e), pos);
 }
 
 static inline u64 ent_gs_view(const __be32 *e)

@@ -232,8 +232,138 @@ static void vsync_deliver_one(struct vsync_net *vn, struct sk_buff *ent)
 }
 
 /*
+ * The delivery queue is one per node, but the guarantees are per group: an
+ * entry waits only for the entries of its own group that wait before it
+ * (and for the system entries that begin a view), not for other groups'.
+ * Within a group, a FIFO message whose sender has nothing waiting may also
+ * pass the messages of other senders (a SAFE one waiting to be stable, the
+ * TOTAL ones behind it), but no join, leave, state piece or piece of a
+ * long message.  So may a causal message, past what its sender cannot have
+ * read when it sent: its sender's node had not given it to its members
+ * then (the message's CAUSE), and it is no FIFO message (which may have
+ * gone ahead there).  Passing entries are given to the group at once and
+ * stay in the queue, done, until their place comes, so that the group's
+ * global_seq still counts messages in stream order.
+ *
+ * The walk keeps, per group with waiting entries, what may pass them: a
+ * bounded table, and past its bounds nothing passes (the old, single
+ * order).  In a flush (@bound), what does not go is dropped instead; what
+ * went ahead anywhere passed the same or more waiting entries there, so
+ * every node of a side delivers and drops alike.
+ */
+#define VSYNC_DQ_GROUPS		8	/* groups that wait, tracked */
+#define VSYNC_DQ_SENDERS	4	/* senders that wait, per group */
+
+struct vsync_dq_wait {
+	const char *name;
+	u32 len;
+	bool hard;			/* nothing of the group passes */
+	bool fifo;			/* a FIFO message waits */
+	u64 first;			/* where the first waits */
+	u32 n;
+	struct vsync_member_id senders[VSYNC_DQ_SENDERS];
+	u64 ahead;			/* messages waiting, to be numbered */
+};
+
+struct vsync_dq_waits {
+	bool all;			/* nothing passes any more */
+	u32 n;
+	struct vsync_dq_wait w[VSYNC_DQ_GROUPS];
+};
+
+static bool vsync_ent_system(const struct sk_buff *ent)
+{
+	u8 type = VSYNC_ENT_CB(ent)->type;
+
+	return type == VSYNC_ENT_SYNC || type == VSYNC_ENT_GSTATE ||
+	       type == VSYNC_ENT_REPLAY;
+}
+
+/* A whole message, not a state piece: what may pass or be passed. */
+static bool vsync_ent_plain(const struct sk_buff *ent)
+{
+	return VSYNC_ENT_CB(ent)->type == VSYNC_ENT_DATA &&
+	       !(ent_flags((const __be32 *)ent->data) &
+		 ~(VSYNC_EF_DEST | VSYNC_EF_CAUSE));
+}
+
+static struct vsync_dq_wait *vsync_dq_find(struct vsync_dq_waits *w,
+					   const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	u32 i, len = ent_name_len(e);
+
+	for (i = 0; i < w->n; i++)
+		if (w->w[i].len == len &&
+		    !memcmp(w->w[i].name, ent_name(e), len))
+			return &w->w[i];
+	return NULL;
+}
+
+static bool vsync_dq_may_pass(struct vsync_net *vn,
+			      const struct vsync_dq_wait *q,
+			      const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+	u32 i;
+
+	if (q->hard || vn->ord.adopting || !vsync_ent_plain(ent))
+		return false;
+	switch (ent_order(e)) {
+	case VSYNC_ORDER_FIFO:
+		break;
+	case VSYNC_ORDER_CAUSAL:
+		if (!(ent_flags(e) & VSYNC_EF_CAUSE) || q->fifo ||
+		    ent_cause(e) >= q->first)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	for (i = 0; i < q->n; i++)
+		if (q->senders[i].node == ent_node(e) &&
+		    q->senders[i].port == ent_port(e))
+			return false;
+	return true;
+}
+
+/* @ent (of the group of @q, if any yet) waits: what it holds up. */
+static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
+			  struct vsync_dq_wait *q, const struct sk_buff *ent)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+
+	if (w->all || vsync_ent_system(ent)) {
+		w->all = true;
+		return;
+	}
+	if (!q) {
+		if (w->n == VSYNC_DQ_GROUPS) {
+			w->all = true;
+			return;
+		}
+		q = &w->w[w->n++];
+		q->name = ent_name(e);
+		q->len = ent_name_len(e);
+		q->hard = false;
+		q->fifo = false;
+		q->first = VSYNC_ENT_CB(ent)->seq;
+		q->n = 0;
+		q->ahead = 0;
+	}
+	if (!vsync_ent_plain(ent) || q->n == VSYNC_DQ_SENDERS) {
+		q->hard = true;
+		return;
+	}
+	q->fifo |= ent_order(e) == VSYNC_ORDER_FIFO;
+	q->senders[q->n].node = ent_node(e);
+	q->senders[q->n++].port = ent_port(e);
+	q->ahead += vsync_group_numbers(vn, ent);
+}
+
+/*
  * A message also waits while a member here it goes to has its receive
- * queue full: the stream stops here, this node's ACKs say so, and the
+ * queue full: its group stops here, this node's ACKs say so, and the
  * sequencer stops a window further (flow control across nodes).
  */
 static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
@@ -243,16 +373,101 @@ static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
 	return vsync_group_ready(vn, ent);
 }
 
-/* Deliver what waited for stability and is stable now. */
+/*
+ * Give the groups what may go now.  Without @bound, returns the first
+ * entry free to go but for a member's room (its group may evict); with
+ * @bound, a flush: a SAFE message above it does not go, nor what may not
+ * pass it, and the queue ends empty.
+ */
+static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound)
+{
+	struct sk_buff *skb, *tmp, *full = NULL;
+	struct vsync_dq_waits w;
+	struct vsync_ent_cb *cb;
+	struct vsync_dq_wait *q;
+	bool first, go;
+
+	w.all = false;
+	w.n = 0;
+	skb_queue_walk_safe(&vn->ord.dq, skb, tmp) {
+		cb = VSYNC_ENT_CB(skb);
+		q = NULL;
+		if (w.all) {
+			first = false;
+		} else if (vsync_ent_system(skb)) {
+			first = !w.n;
+		} else {
+			q = vsync_dq_find(&w, skb);
+			first = !q;
+		}
+		if (cb->done) {
+			if (first) {
+				if (cb->numbered)
+					vsync_group_numbered(vn, skb);
+				__skb_unlink(skb, &vn->ord.dq);
+				consume_skb(skb);
+			} else if (q) {
+				q->ahead += cb->numbered;
+			}
+			continue;
+		}
+		go = first || (q && vsync_dq_may_pass(vn, q, skb));
+		if (go && bound)
+			go = !(vsync_ent_safe(skb) && cb->seq > *bound);
+		else if (go && !vsync_deliverable(vn, skb)) {
+			if (!full && !(vsync_ent_safe(skb) &&
+				       cb->seq > vn->ord.stable))
+				full = skb;
+			go = false;
+		}
+		if (go && first) {
+			__skb_unlink(skb, &vn->ord.dq);
+			vsync_deliver_one(vn, skb);
+			consume_skb(skb);
+		} else if (go) {
+			cb->numbered = vsync_group_apply_ahead(vn, skb,
+							       q->ahead);
+			cb->done = true;
+			q->ahead += cb->numbered;
+		} else {
+			/* @w may point into it: a flush drops it below */
+			vsync_dq_hold(vn, &w, q, skb);
+			if (!bound && w.all)
+				break;
+		}
+	}
+	if (bound)
+		__skb_queue_purge(&vn->ord.dq);
+	return full;
+}
+
+/*
+ * Up to which stream position this node gave its members every entry of
+ * group @name: all that a causal message sent now may depend on, but for
+ * FIFO messages gone ahead.
+ */
+u64 vsync_order_cut(struct vsync_net *vn, const char *name, u32 len)
+{
+	const struct vsync_ent_cb *cb;
+	struct sk_buff *skb;
+	const __be32 *e;
+
+	lockdep_assert_held(&vn->stream_lock);
+	skb_queue_walk(&vn->ord.dq, skb) {
+		cb = VSYNC_ENT_CB(skb);
+		e = (const __be32 *)skb->data;
+		if (!cb->done && (vsync_ent_system(skb) ||
+				  (ent_name_len(e) == len &&
+				   !memcmp(ent_name(e), name, len))))
+			return cb->seq - 1;
+	}
+	return vn->ord.have;
+}
+
 static void vsync_deliver_ready(struct vsync_net *vn)
 {
-	struct sk_buff *skb;
-
-	while ((skb = skb_peek(&vn->ord.dq)) && vsync_deliverable(vn, skb)) {
-		__skb_unlink(skb, &vn->ord.dq);
-		vsync_deliver_one(vn, skb);
-		consume_skb(skb);
-	}
+	if (!skb_queue_empty(&vn->ord.dq))
+		vsync_dq_walk(vn, NULL);
 }
 
 /* We learnt that every node holds the entries up to @stable. */
@@ -327,11 +542,13 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 	}
 	if (vn->view.n <= 1 || !vn->udp)
 		vn->ord.stable = vn->ord.have;	/* no one else to wait for */
-	if (skb_queue_empty(&vn->ord.dq) && vsync_deliverable(vn, ent))
+	if (skb_queue_empty(&vn->ord.dq) && vsync_deliverable(vn, ent)) {
 		vsync_deliver_one(vn, ent);
-	else
+	} else {
 		__skb_queue_tail(&vn->ord.dq,
 				 skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL));
+		vsync_deliver_ready(vn);
+	}
 
 	if (cb->origin == vn->node_id) {
 		full = skb_queue_len(&vn->ord.subq) >= VSYNC_SUBQ_MAX;
@@ -768,8 +985,8 @@ static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
  * The old view's stream ends: deliver what waited for stability.  Into a
  * primary view, every continuing node holds all of it now, so all of it
  * goes.  Otherwise a SAFE message goes only if it is known that every
- * node of the old view held it: past the first one that is not, nothing
- * goes.  The bound is the one the coordinator sent (the highest any
+ * node of the old view held it, and what may not pass it does not go
+ * either.  The bound is the one the coordinator sent (the highest any
  * continuing node reported), the same at every node of the side, so the
  * members there deliver the same messages in the old view.
  */
@@ -777,18 +994,10 @@ static void vsync_deliver_flush(struct vsync_net *vn,
 				const struct vsync_commit *c, bool cont)
 {
 	u64 bound = cont ? c->stable : vn->ord.stable;
-	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&vn->ord.dq))) {
-		if (vsync_ent_safe(skb) && VSYNC_ENT_CB(skb)->seq > bound &&
-		    !(c->v.primary && cont)) {
-			kfree_skb(skb);
-			__skb_queue_purge(&vn->ord.dq);
-			break;
-		}
-		vsync_deliver_one(vn, skb);
-		consume_skb(skb);
-	}
+	if (c->v.primary && cont)
+		bound = U64_MAX;
+	vsync_dq_walk(vn, &bound);
 }
 
 /* Our own pending submissions die with our groups. */
@@ -862,20 +1071,18 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 }
 
 /*
- * Deliver what can go now; if the first that waits does so for a member
- * here that has not read for too long, put that member out and go on.
+ * Deliver what can go now; if a message waits only for a member here that
+ * has not read for too long, put that member out and go on.
  */
 void vsync_order_retry(struct vsync_net *vn)
 {
 	struct sk_buff *skb;
 
 	lockdep_assert_held(&vn->stream_lock);
-	vsync_deliver_ready(vn);
-	while ((skb = skb_peek(&vn->ord.dq)) &&
-	       !(vsync_ent_safe(skb) &&
-		 VSYNC_ENT_CB(skb)->seq > vn->ord.stable) &&
+	while (!skb_queue_empty(&vn->ord.dq) &&
+	       (skb = vsync_dq_walk(vn, NULL)) &&
 	       vsync_group_evict_for(vn, skb))
-		vsync_deliver_ready(vn);
+		;
 }
 
 static void vsync_dq_work(struct work_struct *work)

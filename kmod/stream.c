@@ -340,6 +340,9 @@ static int vsync_try_submit(struct vsync_sock *vs, struct vsync_group *g,
 		msg_set_word(e, 1, vs->id.node);
 		msg_set_word(e, 2, vs->id.port);
 		msg_set_u64(e, 3, vs->next_seq);
+		if (ent_flags(e) & VSYNC_EF_CAUSE)
+			ent_set_cause(e, vsync_order_cut(vn, g->name,
+							 g->name_len));
 		if (vsync_ent_ends_msg(e, skb->len)) {
 			vs->next_seq++;
 			vs->stats.sent++;
@@ -452,6 +455,9 @@ int vsync_stream_sendmsg(struct vsync_sock *vs, struct iov_iter *from,
 	__skb_queue_head_init(&q);
 	hlen = VSYNC_ENT_WORDS * 4 + VSYNC_PAD4(name_len) +
 	       ent_ext_words(flags) * 4;
+	/* a whole causal message says what it may pass (order.c) */
+	if (order == VSYNC_ORDER_CAUSAL && hlen + 8 + len <= VSYNC_ENT_PIECE)
+		flags |= VSYNC_EF_CAUSE;
 	if (hlen + len <= VSYNC_ENT_PIECE) {
 		skb = vsync_piece_alloc(vs, name, name_len, flags, dest, from,
 					len, 0, 0, noblock, &err);
