@@ -36,6 +36,14 @@
 #   o  a member on node 3 stops reading (vsync_member -z): its group is
 #      held up, then net.vsync.reader_timeout_ms (1.5 s here) puts it out;
 #      it exits 6 and the others go on in a view without it
+#   p  node 3 cannot send (its acknowledgements are lost) while a member
+#      sends SAFE messages and another FIFO and CAUSAL ones, all with
+#      causal vectors: the SAFE ones wait to be stable, the FIFO and
+#      CAUSAL ones are delivered ahead of them (a delivery of each class
+#      numbered above a SAFE one read after it shows it); healed, all goes
+#   q  a reader on node 2 stops, and nothing puts it out (reader timeout
+#      0): its group waits there, but members of another group on the
+#      same nodes join, exchange their stream and leave meanwhile
 #
 # usage: vsync_groups.sh [-1] [SCENARIO...]
 #   -1         one-node variant: every member in node 1; node crashes kill
@@ -85,7 +93,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j k l m n o}
+SCENS=${*:-a b c d e f g h i j k l m n o p q}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -416,6 +424,60 @@ scen_o() {	# a reader that stops holds the group up, then is put out
 	wait_view 2 o1 o2 && finish
 }
 
+# ahead NAME CLASS: SAFE deliveries in NAME's log that one of CLASS
+# (1 FIFO, 2 CAUSAL) numbered after them went ahead of
+ahead() {
+	awk -v c="$2" '$1 == "D" && $6 == c && $5 > top { top = $5 }
+	     $1 == "D" && $6 == 4 && $5 < top { n++ }
+	     END { print n + 0 }' "$dir/$1.log"
+}
+
+scen_p() {	# FIFO messages go ahead of SAFE ones that wait for node 3
+	local i
+	cluster 3 || return 1
+	for i in 1 2 3; do
+		vs_sysctl_set "$i" suspect_ms 30000 ||
+			{ why="suspect_ms refused"; return 1; }
+	done
+	member p1 1 0 -n 8 -i 500000 -m safe -c -x "$dir/stop"
+	member p2 2 0 -n 200 -i 20000 -m fifo,causal -c -x "$dir/stop"
+	member p3 3 0 -n 0 -c -x "$dir/stop"
+	wait_view 3 p1 p2 p3 || return 1
+	# node 3 hears all but says nothing: nothing becomes stable
+	vs_netem_out 3 loss 100% || { why="netem refused"; return 1; }
+	vs_wait_until $T_VIEW delivered 60 p1 p2 p3 ||
+		{ why="FIFO messages did not flow"; return 1; }
+	vs_netem_clear 3
+	finish || return 1
+	for i in p1 p2 p3; do
+		echo "# p: $i: SAFE deliveries passed by FIFO ones $(ahead $i 1), by CAUSAL ones $(ahead $i 2)"
+		[ "$(ahead $i 1)" -gt 0 ] && [ "$(ahead $i 2)" -gt 0 ] ||
+			why="${why:+$why; }not passed at $i"
+	done
+	[ -z "$why" ]
+}
+
+scen_q() {	# a stuck reader holds up its own group, not another one
+	local i
+	cluster 2 || return 1
+	i=2
+	[ $ONE = 1 ] && i=1
+	vs_sysctl_set "$i" reader_timeout_ms 0 ||
+		{ why="reader_timeout_ms refused"; return 1; }
+	member qa2 2 kill -z
+	vs_wait_until $T_VIEW joined qa2 || { why="qa2 did not join"; return 1; }
+	member qa1 1 0 -n 40 -s 1000 -x "$dir/stop"
+	vs_wait_until $T_VIEW joined qa1 || { why="qa1 did not join"; return 1; }
+	steady qb1 1 -g "$group-b"
+	steady qb2 2 -g "$group-b"
+	wait_view 2 qb1 qb2 || return 1
+	: > "$dir/stop"
+	reap qb1 qb2 || return 1
+	kill -KILL "$(pid_of qa2)" 2>/dev/null
+	wait "$(pid_of qa2)" 2>/dev/null
+	finish
+}
+
 scen_d() {	# 30% loss, duplicates, reordering
 	cluster 3 || return 1
 	netem_all 3 loss 30% duplicate 10% delay 5ms reorder 25% || return 1
@@ -650,6 +712,8 @@ desc_of() {
 	m) echo m_long_messages_loss_10 ;;
 	n) echo n_causal_chains_reordering ;;
 	o) echo o_stuck_reader_put_out ;;
+	p) echo p_fifo_ahead_of_waiting_safe ;;
+	q) echo q_stuck_reader_holds_own_group_only ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -661,10 +725,10 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-o]) ;;
+	[a-q]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
-	if [ $ONE = 1 ] && [ "$scen" = h ]; then
+	if [ $ONE = 1 ] && { [ "$scen" = h ] || [ "$scen" = p ]; }; then
 		echo "ok $n $desc # SKIP one node: no partition"
 		return
 	fi

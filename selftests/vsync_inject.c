@@ -106,6 +106,7 @@
 #define EF_STATE	0x04
 #define EF_STATE_END	0x08
 #define EF_WANT_STATE	0x10
+#define EF_CAUSE	0x20
 #define ENT_WORDS	5	/* e0 name length | class << 8, e1-2 member, */
 				/* e3-4 sender sequence, then the name */
 #define GS_WORDS	6	/* e0 name length, e1-2 view, e3-4 gseq, */
@@ -821,7 +822,8 @@ static size_t ext_pkt(unsigned char *p, const struct ment *m, uint32_t fl,
 /*
  * entry flags and their extension words: pieces out of their message,
  * unicast to nobody, state without a transfer, flags on the wrong entry,
- * words cut off, a replayed piece that is not the sequencer's
+ * words cut off, a replayed piece that is not the sequencer's, a causal
+ * cut on a message that is not causal or not whole
  */
 static size_t b_ent_ext(unsigned char *p, unsigned int i)
 {
@@ -830,7 +832,7 @@ static size_t b_ent_ext(unsigned char *p, unsigned int i)
 
 	ment_init(&m, ENT_DATA, src_id, i);
 	m.msg_len = 10;
-	switch (i / 2 % 11) {
+	switch (i / 2 % 13) {
 	case 0:	/* a message longer than VSYNC_MSG_MAX */
 		ext[0] = (8u << 20) + 1;
 		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
@@ -845,7 +847,7 @@ static size_t b_ent_ext(unsigned char *p, unsigned int i)
 	case 3:	/* a message given up, with bytes */
 		return ext_pkt(p, &m, EF_FRAG, ext, 2, i);
 	case 4:	/* unicast to node 0 or port 0 */
-		ext[i / 22 % 2] = 5;
+		ext[i / 26 % 2] = 5;
 		return ext_pkt(p, &m, EF_DEST, ext, 2, i);
 	case 5:	/* the end of a state that is not one */
 		return ext_pkt(p, &m, EF_STATE_END, ext, 0, i);
@@ -862,6 +864,13 @@ static size_t b_ent_ext(unsigned char *p, unsigned int i)
 		m.msg_len = 0;
 		ext[0] = 7;
 		return ext_pkt(p, &m, EF_FRAG | EF_DEST | EF_STATE, ext, 1, i);
+	case 10: /* the cut of a message that is not causal */
+		m.cls = VSYNC_ORDER_FIFO + (i / 26 % 2) * 2;
+		return ext_pkt(p, &m, EF_CAUSE, ext, 2, i);
+	case 11: /* the cut of a piece */
+		m.cls = VSYNC_ORDER_CAUSAL;
+		ext[0] = 100;
+		return ext_pkt(p, &m, EF_FRAG | EF_CAUSE, ext, 4, i);
 	default: /* a replayed piece submitted, or ordered as a node's own */
 		m.type = ENT_REPLAY;
 		ext[0] = 100;
