@@ -332,6 +332,7 @@ static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
 			  struct vsync_dq_wait *q, const struct sk_buff *ent)
 {
 	const __be32 *e = (const __be32 *)ent->data;
+	u32 i;
 
 	if (w->all || vsync_ent_system(ent)) {
 		w->all = true;
@@ -351,14 +352,22 @@ static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
 		q->n = 0;
 		q->ahead = 0;
 	}
-	if (!vsync_ent_plain(ent) || q->n == VSYNC_DQ_SENDERS) {
+	if (!vsync_ent_plain(ent)) {
 		q->hard = true;
 		return;
 	}
 	q->fifo |= ent_order(e) == VSYNC_ORDER_FIFO;
+	q->ahead += vsync_group_numbers(vn, ent);
+	for (i = 0; i < q->n; i++)
+		if (q->senders[i].node == ent_node(e) &&
+		    q->senders[i].port == ent_port(e))
+			return;
+	if (q->n == VSYNC_DQ_SENDERS) {
+		q->hard = true;
+		return;
+	}
 	q->senders[q->n].node = ent_node(e);
 	q->senders[q->n++].port = ent_port(e);
-	q->ahead += vsync_group_numbers(vn, ent);
 }
 
 /*
