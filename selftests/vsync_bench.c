@@ -72,6 +72,7 @@ static struct {
 	int fd;
 	struct vsync_member_id me;
 	uint32_t view_members;
+	int started;			/* the view had MEMBERS members */
 	uint64_t sent, got;		/* got: messages counted */
 	uint64_t first_ns, last_ns;	/* first send stamp, last counted */
 	uint64_t *lat_ns;		/* one a counted message */
@@ -221,8 +222,10 @@ static int run(uint64_t end_ns)
 		t = now_ns();
 		if (t >= end_ns)
 			return EXIT_DEADLINE;
-		ready = opt.sender && st.view_members >= opt.members &&
-			st.sent < opt.count;
+		/* once the others are there, members leaving do not stop us */
+		if (st.view_members >= opt.members)
+			st.started = 1;
+		ready = opt.sender && st.started && st.sent < opt.count;
 		if (ready && !want_out) {
 			if (send_next())
 				continue;	/* read before the next send */

@@ -4,17 +4,20 @@
 # Benchmark, not a test (busybox sh, as root, in the test VM): a cluster of
 # 3 nodes; for each ordering class and message size, one vsync_bench
 # receiver on nodes 2 and 3 and a sender on node 1, which sends NMSG
-# messages as fast as back-pressure allows.  Prints a table of throughput
-# and one-way latency as KTAP diagnostics, then "ok 1" when every run
-# completed.  Absolute numbers depend on the machine (in the QEMU TCG VM
+# messages as fast as back-pressure allows.  Then the same for 64-byte
+# messages while the member on node 2 sends SAFE messages as fast too
+# (rows "+safe"): what a class waits for behind another sender's SAFE
+# messages.  Prints a table of throughput and one-way latency as KTAP
+# diagnostics, then "ok 1" when every run completed.  Absolute numbers depend on the machine (in the QEMU TCG VM
 # they are mostly noise); nothing asserts them.
 #
 # usage: vsync_bench.sh [NMSG]   (default 500)
 # Environment: VSYNC_KO (default /vsync/af_vsync.ko, loaded if the module
 # is not), VS_BIN (vsync_bench, vsyncctl; default: this script's
 # directory), VSYNC_BENCH_CLASSES (default "fifo causal total safe"),
-# VSYNC_BENCH_SIZES (default "64 1024 16384 1048576"), VS_* of
-# vsync_cluster_lib.sh.
+# VSYNC_BENCH_SIZES (default "64 1024 16384 1048576"),
+# VSYNC_BENCH_LOADED (classes of the runs under SAFE load, default "fifo
+# causal total"; empty: none), VS_* of vsync_cluster_lib.sh.
 # shellcheck disable=SC3043 # local: busybox ash, dash and bash have it
 
 VS_BIN=${VS_BIN:-$(cd "$(dirname "$0")" && pwd)}
@@ -26,6 +29,7 @@ KO=${VSYNC_KO:-/vsync/af_vsync.ko}
 NMSG=${1:-500}
 CLASSES=${VSYNC_BENCH_CLASSES:-fifo causal total safe}
 SIZES=${VSYNC_BENCH_SIZES:-64 1024 16384 1048576}
+LOADED=${VSYNC_BENCH_LOADED-fifo causal total}
 # bounds, in seconds: node view, one run
 T_NODES=30
 DEADLINE=30
@@ -62,21 +66,28 @@ field() {
 	echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
 }
 
-# one_run CLASS SIZE: one row of the table; fails when a member failed
+# one_run CLASS SIZE [safe]: one row of the table; fails when a member
+# failed.  With "safe", the member on node 2 sends as many SAFE messages.
 one_run() {
 	local c s g r rc ok line n
 	c=$1
 	s=$2
-	g=bench-$c-$s
+	g=bench-$c-$s$3
 	ok=0
 	# about the same bytes for the long ones as for 16 KiB messages
 	n=$NMSG
 	[ "$s" -gt 65536 ] && n=$((NMSG * 16384 / s + 5))
-	vs_spawn 2 r2 "$BENCH" -r recv -g "$g" -c "$c" -s "$s" -n "$n" -d $DEADLINE
-	vs_spawn 3 r3 "$BENCH" -r recv -g "$g" -c "$c" -s "$s" -n "$n" -d $DEADLINE
+	if [ -n "$3" ]; then
+		vs_spawn 2 r2 "$BENCH" -r send -g "$g" -c safe -s "$s" -n "$n" -w 3 -d $DEADLINE
+		vs_spawn 3 r3 "$BENCH" -r recv -g "$g" -c "$c" -s "$s" -n $((2 * n)) -d $DEADLINE
+		c=$c+safe
+	else
+		vs_spawn 2 r2 "$BENCH" -r recv -g "$g" -c "$c" -s "$s" -n "$n" -d $DEADLINE
+		vs_spawn 3 r3 "$BENCH" -r recv -g "$g" -c "$c" -s "$s" -n "$n" -d $DEADLINE
+	fi
 	# shellcheck disable=SC2154 # set by vs_spawn
 	set -- "$vs_pid_r2" "$vs_pid_r3"
-	vs_spawn 1 s1 "$BENCH" -r send -g "$g" -c "$c" -s "$s" -n "$n" -w 3 -d $DEADLINE
+	vs_spawn 1 s1 "$BENCH" -r send -g "$g" -c "${c%+safe}" -s "$s" -n "$n" -w 3 -d $DEADLINE
 	# shellcheck disable=SC2154 # set by vs_spawn
 	set -- "$vs_pid_s1" "$@"
 	for r in s1 r2 r3; do
@@ -110,6 +121,11 @@ for c in $CLASSES; do
 	for s in $SIZES; do
 		one_run "$c" "$s" || failed=$((failed + 1))
 	done
+done
+[ -n "$LOADED" ] &&
+	echo "# CLASS+safe: r2 sends as many SAFE messages meanwhile (its row: their latency); r3 counts both"
+for c in $LOADED; do
+	one_run "$c" 64 safe || failed=$((failed + 1))
 done
 if [ $failed = 0 ]; then
 	echo "ok 1 vsync_bench"
