@@ -384,11 +384,12 @@ static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
 
 /*
  * Give the groups what may go now.  Without @bound, returns the first
- * entry free to go but for a member's room (its group may evict); with
- * @bound, a flush: a SAFE message above it does not go, nor what may not
- * pass it, and the queue ends empty.
+ * entry of a group that is free to go but for a member's room, after @skip
+ * others (their groups may evict); with @bound, a flush: a SAFE message
+ * above it does not go, nor what may not pass it, and the queue ends empty.
  */
-static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound)
+static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound,
+				     u32 skip)
 {
 	struct sk_buff *skb, *tmp, *full = NULL;
 	struct vsync_dq_waits w;
@@ -424,8 +425,10 @@ static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound)
 		if (go && bound)
 			go = !(vsync_ent_safe(skb) && cb->seq > *bound);
 		else if (go && !vsync_deliverable(vn, skb)) {
-			if (!full && !(vsync_ent_safe(skb) &&
-				       cb->seq > vn->ord.stable))
+			/* one a group: the first of it that waits */
+			if (first && !full && !(vsync_ent_safe(skb) &&
+						cb->seq > vn->ord.stable) &&
+			    !skip--)
 				full = skb;
 			go = false;
 		}
@@ -476,7 +479,7 @@ u64 vsync_order_cut(struct vsync_net *vn, const char *name, u32 len)
 static void vsync_deliver_ready(struct vsync_net *vn)
 {
 	if (!skb_queue_empty(&vn->ord.dq))
-		vsync_dq_walk(vn, NULL);
+		vsync_dq_walk(vn, NULL, 0);
 }
 
 /* We learnt that every node holds the entries up to @stable. */
@@ -1006,7 +1009,7 @@ static void vsync_deliver_flush(struct vsync_net *vn,
 
 	if (c->v.primary && cont)
 		bound = U64_MAX;
-	vsync_dq_walk(vn, &bound);
+	vsync_dq_walk(vn, &bound, 0);
 }
 
 /* Our own pending submissions die with our groups. */
@@ -1081,17 +1084,22 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 
 /*
  * Deliver what can go now; if a message waits only for a member here that
- * has not read for too long, put that member out and go on.
+ * has not read for too long, put that member out and go on.  Each message
+ * that waits so is looked at, as each group waits for its own readers.
  */
 void vsync_order_retry(struct vsync_net *vn)
 {
 	struct sk_buff *skb;
+	u32 skip = 0;
 
 	lockdep_assert_held(&vn->stream_lock);
 	while (!skb_queue_empty(&vn->ord.dq) &&
-	       (skb = vsync_dq_walk(vn, NULL)) &&
-	       vsync_group_evict_for(vn, skb))
-		;
+	       (skb = vsync_dq_walk(vn, NULL, skip))) {
+		if (vsync_group_evict_for(vn, skb))
+			skip = 0;	/* things moved: from the start */
+		else
+			skip++;
+	}
 }
 
 static void vsync_dq_work(struct work_struct *work)
