@@ -439,8 +439,9 @@ scen_p() {	# FIFO messages go ahead of SAFE ones that wait for node 3
 		vs_sysctl_set "$i" suspect_ms 30000 ||
 			{ why="suspect_ms refused"; return 1; }
 	done
-	member p1 1 0 -n 8 -i 500000 -m safe -c -x "$dir/stop"
-	member p2 2 0 -n 200 -i 20000 -m fifo,causal -c -x "$dir/stop"
+	# both send for 8 s: some SAFE ones come after the cut, whenever
+	member p1 1 0 -n 10 -i 800000 -m safe -c -x "$dir/stop"
+	member p2 2 0 -n 400 -i 20000 -m fifo,causal -c -x "$dir/stop"
 	member p3 3 0 -n 0 -c -x "$dir/stop"
 	wait_view 3 p1 p2 p3 || return 1
 	# node 3 hears all but says nothing: nothing becomes stable
