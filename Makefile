@@ -11,6 +11,8 @@
 #   make check       all of the above (but sparse/lint), then the selftests in
 #                    a VM per kernel; last line "N passed, N failed"
 #   make demo        boot 6.12 and run selftests/vm/demo.sh
+#   make fuzz        the packet validator under libFuzzer (clang, ASan,
+#                    UBSan) for FUZZ_SECS seconds (default 60)
 #   make vm-shell    boot a kernel (KVER=..., default 6.12) with a shell
 #   make clean       remove build/
 #
@@ -41,7 +43,7 @@ endif
 
 # Kernel versions: $(BUILD)/kvers.mk is written by `make deps` (or here,
 # from apt, when missing). Not read by the goals that do not need it.
-NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft
+NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft fuzz
 ifneq ($(filter-out $(NO_KVER_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/kvers.mk
 $(BUILD)/kvers.mk:
@@ -68,7 +70,7 @@ LINT_SRCS := $(filter-out kmod/compat.h,$(wildcard kmod/*.[ch])) uapi/linux/vsyn
 LINT_COMPAT_IGNORE := --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON
 
 .PHONY: all deps module sparse lint userspace selftests ksft check vm-test \
-	demo demo-run vm-shell initramfs clean help
+	demo demo-run vm-shell initramfs clean help fuzz
 .DELETE_ON_ERROR:
 
 all: module userspace selftests
@@ -168,6 +170,13 @@ selftests: userspace $(KSFT)/.stamp
 		KSFT_INC=$(KSFT_INC) UAPI_INC=$(CURDIR)/uapi \
 		LIBVSYNC=$(CURDIR)/$(BUILD)/userspace/libvsync.a \
 		USERSPACE_INC=$(CURDIR)/userspace/include)
+
+# kmod/msg.c built for userspace: needs clang only, installed if missing
+fuzz:
+	$(Q)command -v $${FUZZ_CC:-clang} >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq clang; }
+	$(Q)$(MAKE) -C selftests O=$(CURDIR)/$(BUILD)/selftests \
+		UAPI_INC=$(CURDIR)/uapi $(if $(FUZZ_SECS),FUZZ_SECS=$(FUZZ_SECS)) fuzz
 
 # --- the test VM ------------------------------------------------------------
 initramfs: $(foreach k,$(KVERS),initramfs-$(k))

@@ -1435,7 +1435,8 @@ static const struct kind *find_kind(const char *name)
  * the valid packets the malformed kinds start from must pass.  Every
  * packet ends at a page the process may not read, so the validator reading
  * past a packet (more than its last partial word) crashes this check.
- * Exit status 1 on any disagreement.
+ * Exit status 1 on any disagreement.  With a directory argument, it
+ * writes the valid packets there instead: the corpus of vsync_wire_fuzz.
  */
 #include <sys/mman.h>
 
@@ -1610,6 +1611,38 @@ static int wirecheck(void)
 	}
 	return bad;
 }
+
+/*
+ * vsync_inject_wirecheck DIR: write the fuzzer's corpus (vsync_wire_fuzz):
+ * packets of every type that the validator lets through, one a file.
+ */
+static int write_corpus(const char *dir)
+{
+	unsigned char pkt[PKT_BUF];
+	char path[4096];
+	unsigned int n = 0;
+	FILE *f;
+
+	cluster = 7;
+	target_id = 1;
+	for (unsigned int t = 0; t < 12; t++) {
+		for (unsigned int i = 0; i < 16; i++) {
+			size_t len;
+
+			memset(pkt, 0, sizeof(pkt));
+			len = template(pkt, t, i);
+			snprintf(path, sizeof(path), "%s/t%02u-%02u", dir, t, i);
+			f = fopen(path, "wb");
+			if (!f || fwrite(pkt, 1, len, f) != len || fclose(f)) {
+				perror(path);
+				return 1;
+			}
+			n++;
+		}
+	}
+	printf("%u packets in %s\n", n, dir);
+	return 0;
+}
 #endif
 
 int main(int argc, char **argv)
@@ -1627,9 +1660,9 @@ int main(int argc, char **argv)
 	int c, fd, failed = 0;
 
 #ifdef VSYNC_WIRECHECK
-	(void)argc;
-	(void)argv;
 	rnd_state = 1;
+	if (argc == 2)
+		return write_corpus(argv[1]);
 	return wirecheck();
 #endif
 	rnd_state = (uint32_t)getpid() | 1;
