@@ -424,6 +424,11 @@ scen_o() {	# a reader that stops holds the group up, then is put out
 	wait_view 2 o1 o2 && finish
 }
 
+# sent_more NAME N: NAME logged more than N sends
+sent_more() {
+	[ "$(grep -c '^S ' "$dir/$1.log")" -gt "$2" ]
+}
+
 # ahead NAME CLASS: SAFE deliveries in NAME's log that one of CLASS
 # (1 FIFO, 2 CAUSAL) numbered after them went ahead of
 ahead() {
@@ -439,15 +444,21 @@ scen_p() {	# FIFO messages go ahead of SAFE ones that wait for node 3
 		vs_sysctl_set "$i" suspect_ms 30000 ||
 			{ why="suspect_ms refused"; return 1; }
 	done
-	# both send for 8 s: some SAFE ones come after the cut, whenever
-	member p1 1 0 -n 10 -i 800000 -m safe -c -x "$dir/stop"
-	member p2 2 0 -n 400 -i 20000 -m fifo,causal -c -x "$dir/stop"
+	# both send for 12 s, whenever the cut comes
+	member p1 1 0 -n 15 -i 800000 -m safe -c -x "$dir/stop"
+	member p2 2 0 -n 600 -i 20000 -m fifo,causal -c -x "$dir/stop"
 	member p3 3 0 -n 0 -c -x "$dir/stop"
 	wait_view 3 p1 p2 p3 || return 1
-	# node 3 hears all but says nothing: nothing becomes stable
+	# node 3 hears all but says nothing: nothing becomes stable.  A SAFE
+	# message sent after that waits at every node while FIFO and CAUSAL
+	# ones go on (20 at p3), until the heal.
 	vs_netem_out 3 loss 100% || { why="netem refused"; return 1; }
-	vs_wait_until $T_VIEW delivered 60 p1 p2 p3 ||
-		{ why="FIFO messages did not flow"; return 1; }
+	i=$(grep -c '^S ' "$dir/p1.log")
+	vs_wait_until $T_VIEW sent_more p1 "$i" ||
+		{ why="p1 sent nothing after the cut"; return 1; }
+	i=$(grep -c '^D ' "$dir/p3.log")
+	vs_wait_until $T_VIEW delivered $((i + 20)) p3 ||
+		{ why="FIFO and CAUSAL messages did not flow"; return 1; }
 	vs_netem_clear 3
 	finish || return 1
 	for i in p1 p2 p3; do
