@@ -287,17 +287,36 @@ static bool vsync_ent_plain(const struct sk_buff *ent)
 		 ~(VSYNC_EF_DEST | VSYNC_EF_CAUSE));
 }
 
+/* Is @ent, not a system entry, of group @name? */
+static bool vsync_ent_of(const struct sk_buff *ent, const char *name, u32 len)
+{
+	const __be32 *e = (const __be32 *)ent->data;
+
+	return ent_name_len(e) == len && !memcmp(ent_name(e), name, len);
+}
+
 static struct vsync_dq_wait *vsync_dq_find(struct vsync_dq_waits *w,
 					   const struct sk_buff *ent)
 {
-	const __be32 *e = (const __be32 *)ent->data;
-	u32 i, len = ent_name_len(e);
+	u32 i;
 
 	for (i = 0; i < w->n; i++)
-		if (w->w[i].len == len &&
-		    !memcmp(w->w[i].name, ent_name(e), len))
+		if (vsync_ent_of(ent, w->w[i].name, w->w[i].len))
 			return &w->w[i];
 	return NULL;
+}
+
+/* Does a message of @ent's sender wait in @q? */
+static bool vsync_dq_sender_waits(const struct vsync_dq_wait *q,
+				  const __be32 *e)
+{
+	u32 i;
+
+	for (i = 0; i < q->n; i++)
+		if (q->senders[i].node == ent_node(e) &&
+		    q->senders[i].port == ent_port(e))
+			return true;
+	return false;
 }
 
 static bool vsync_dq_may_pass(struct vsync_net *vn,
@@ -305,7 +324,6 @@ static bool vsync_dq_may_pass(struct vsync_net *vn,
 			      const struct sk_buff *ent)
 {
 	const __be32 *e = (const __be32 *)ent->data;
-	u32 i;
 
 	if (q->hard || vn->ord.adopting || !vsync_ent_plain(ent))
 		return false;
@@ -320,11 +338,7 @@ static bool vsync_dq_may_pass(struct vsync_net *vn,
 	default:
 		return false;
 	}
-	for (i = 0; i < q->n; i++)
-		if (q->senders[i].node == ent_node(e) &&
-		    q->senders[i].port == ent_port(e))
-			return false;
-	return true;
+	return !vsync_dq_sender_waits(q, e);
 }
 
 /* @ent (of the group of @q, if any yet) waits: what it holds up. */
@@ -332,7 +346,6 @@ static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
 			  struct vsync_dq_wait *q, const struct sk_buff *ent)
 {
 	const __be32 *e = (const __be32 *)ent->data;
-	u32 i;
 
 	if (w->all || vsync_ent_system(ent)) {
 		w->all = true;
@@ -358,10 +371,8 @@ static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
 	}
 	q->fifo |= ent_order(e) == VSYNC_ORDER_FIFO;
 	q->ahead += vsync_group_numbers(vn, ent);
-	for (i = 0; i < q->n; i++)
-		if (q->senders[i].node == ent_node(e) &&
-		    q->senders[i].port == ent_port(e))
-			return;
+	if (vsync_dq_sender_waits(q, e))
+		return;
 	if (q->n == VSYNC_DQ_SENDERS) {
 		q->hard = true;
 		return;
@@ -462,15 +473,12 @@ u64 vsync_order_cut(struct vsync_net *vn, const char *name, u32 len)
 {
 	const struct vsync_ent_cb *cb;
 	struct sk_buff *skb;
-	const __be32 *e;
 
 	lockdep_assert_held(&vn->stream_lock);
 	skb_queue_walk(&vn->ord.dq, skb) {
 		cb = VSYNC_ENT_CB(skb);
-		e = (const __be32 *)skb->data;
 		if (!cb->done && (vsync_ent_system(skb) ||
-				  (ent_name_len(e) == len &&
-				   !memcmp(ent_name(e), name, len))))
+				  vsync_ent_of(skb, name, len)))
 			return cb->seq - 1;
 	}
 	return vn->ord.have;
