@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# af_vsync: build, lint and test in QEMU on Debian's 6.1 and 6.12 cloud kernels.
+# af_vsync: build, lint and test in QEMU on Debian's 6.1 and 6.12 cloud kernels
+# and on a debug 6.12 (KASAN, lockdep, kmemleak, debug objects, fault
+# injection) built from Debian's linux-source.
 #
 #   make deps        install the packages (Debian 12, apt) and pick the kernels
+#   make debug-kernel  build the debug kernel (once; it is cached)
 #   make module      af_vsync.ko for each kernel, W=1, warnings are errors
 #   make sparse      the same under sparse (C=2), any report is an error
 #   make lint        checkpatch.pl on kmod/ and the uapi header
 #   make userspace   libvsync.a, vsyncctl, vsync-demo in build/userspace
 #   make selftests   the selftests in build/selftests
 #   make check       all of the above (but sparse/lint), then the selftests in
-#                    a VM per kernel; last line "N passed, N failed"
+#                    a VM per kernel, the debug kernel last; the last line
+#                    is "N passed, N failed"
 #   make demo        boot 6.12 and run selftests/vm/demo.sh
 #   make fuzz        the packet validator under libFuzzer (clang, ASan,
 #                    UBSan) for FUZZ_SECS seconds (default 60)
@@ -17,14 +21,18 @@
 #   make clean       remove build/
 #
 # Variables: KVER_61, KVER_612 pin the kernels (default: newest with image and
-# headers in apt); KVERS overrides the list tested; TEST_TIMEOUT (per test
+# headers in apt); KVERS overrides the list tested (by default the two and
+# KVER_DEBUG, the debug kernel's release: leave that out to skip the debug
+# lane); DEBUG_MEM (its VM's memory, MiB); TEST_TIMEOUT (per test
 # binary in the VM when tests.list gives none, s), VM_TIMEOUT (per VM, s;
 # default: sum of the tests' limits + 300); LINT_FLAGS (add --strict
 # for checkpatch's CHECKs); DEB_PKGS (more packages for deps); V=1.
 #
 # Build output goes to build/; extracted kernel source bits (kselftest
 # headers, checkpatch) are cached in $(CACHE), keyed by the linux-source
-# package version.
+# package version, and so is the debug kernel (about 25 minutes to build on
+# 2 CPUs), keyed by that version and a hash of selftests/vm/debug.config and
+# selftests/vm/mkdebugkernel.sh.
 
 BUILD        := build
 CACHE        ?= /var/cache/af_vsync
@@ -41,9 +49,13 @@ Q := @
 MAKEFLAGS += --no-print-directory
 endif
 
+KSRC_TAR := /usr/src/linux-source-6.12.tar.xz
+KSRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
+
 # Kernel versions: $(BUILD)/kvers.mk is written by `make deps` (or here,
 # from apt, when missing). Not read by the goals that do not need it.
-NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft fuzz
+NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft fuzz \
+		 debug-kernel
 ifneq ($(filter-out $(NO_KVER_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/kvers.mk
 $(BUILD)/kvers.mk:
@@ -51,11 +63,26 @@ $(BUILD)/kvers.mk:
 	$(Q)v61=$$($(VM)/kver.sh 6.1) && v612=$$($(VM)/kver.sh 6.12) && \
 	printf 'KVER_61 ?= %s\nKVER_612 ?= %s\n' "$$v61" "$$v612" > $@
 endif
-KVERS ?= $(KVER_61) $(KVER_612)
+
+# The debug kernel: cached in a directory named after what it is built from
+# (the linux-source version, the config fragment and the build script), so
+# that changing either builds another one and nothing else does. Its
+# release is the source's version plus the fragment's LOCALVERSION.
+DEBUG_CONFIG := $(VM)/debug.config
+DEBUG_KEY    := $(shell cat $(DEBUG_CONFIG) $(VM)/mkdebugkernel.sh | sha256sum | cut -c1-12)
+KVER_DEBUG   ?= $(if $(KSRC_VER),$(firstword $(subst -, ,$(KSRC_VER)))-vsyncdbg)
+DEBUG_ROOT   ?= $(CACHE)/kernel-$(subst ~,_,$(KSRC_VER))-$(DEBUG_KEY)
+# KASAN's shadow and kmemleak's metadata want more than the stock 1 GiB
+DEBUG_MEM    ?= 2048
+
+KVERS ?= $(KVER_61) $(KVER_612) $(KVER_DEBUG)
+# $(call kroot,KVER): where KVER is installed ("" for /)
+kroot = $(if $(filter $(KVER_DEBUG),$(1)),$(DEBUG_ROOT))
+kmem  = $(if $(filter $(KVER_DEBUG),$(1)),$(DEBUG_MEM),1024)
+# $(call klist,KVER): the tests KVER runs
+klist = $(if $(filter $(KVER_DEBUG),$(1)),selftests/tests.debug.list,selftests/tests.list)
 
 # kselftest headers and checkpatch, extracted once per linux-source version
-KSRC_TAR := /usr/src/linux-source-6.12.tar.xz
-KSRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
 KSFT     := $(CACHE)/ksft-$(subst ~,_,$(or $(KSRC_VER),none))
 KSFT_INC := $(KSFT)/tools/testing/selftests
 KSFT_FILES := tools/testing/selftests/kselftest_harness.h \
@@ -70,13 +97,13 @@ LINT_SRCS := $(filter-out kmod/compat.h,$(wildcard kmod/*.[ch])) uapi/linux/vsyn
 LINT_COMPAT_IGNORE := --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON
 
 .PHONY: all deps module sparse lint userspace selftests ksft check vm-test \
-	demo demo-run vm-shell initramfs clean help fuzz
+	demo demo-run vm-shell initramfs clean help fuzz debug-kernel
 .DELETE_ON_ERROR:
 
 all: module userspace selftests
 
 help:
-	$(Q)sed -n '3,24s/^# \{0,1\}//p' Makefile
+	$(Q)sed -n '3,35s/^# \{0,1\}//p' Makefile
 
 deps:
 	$(Q)CACHE=$(CACHE) $(VM)/deps.sh $(BUILD)/kvers.mk $(DEB_PKGS)
@@ -100,9 +127,9 @@ module: $(foreach k,$(KVERS),$(BUILD)/$(k)/af_vsync.ko)
 
 $(BUILD)/%/af_vsync.ko: $(MOD_SRCS)
 	@echo "  MODULE  $*"
-	$(Q)[ -e /lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
+	$(Q)[ -e $(call kroot,$*)/lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
 	$(Q)$(call sync_mod_srcs,$*); log=$(BUILD)/$*/module.log; \
-	if ! $(MAKE) -C /lib/modules/$*/build M=$$d W=1 modules > $$log 2>&1; then \
+	if ! $(MAKE) -C $(call kroot,$*)/lib/modules/$*/build M=$$d W=1 modules > $$log 2>&1; then \
 		cat $$log; echo "module build for $* failed"; exit 1; \
 	fi; \
 	if grep -i 'warning:' $$log; then \
@@ -116,14 +143,25 @@ sparse: $(foreach k,$(KVERS),sparse-$(k))
 
 sparse-%:
 	@echo "  SPARSE  $*"
-	$(Q)[ -e /lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
+	$(Q)[ -e $(call kroot,$*)/lib/modules/$*/build/Makefile ] || { echo "headers for $* missing: make deps"; exit 1; }
 	$(Q)$(call sync_mod_srcs,$*); log=$(BUILD)/$*/sparse.log; \
-	if ! $(MAKE) -C /lib/modules/$*/build M=$$d W=1 C=2 modules > $$log 2>&1; then \
+	if ! $(MAKE) -C $(call kroot,$*)/lib/modules/$*/build M=$$d W=1 C=2 modules > $$log 2>&1; then \
 		cat $$log; echo "sparse build for $* failed"; exit 1; \
 	fi; \
 	if grep -iE 'warning:|error:' $$log; then \
 		echo "sparse reports for $* (see $$log)"; exit 1; \
 	fi
+
+# the debug kernel, before anything is built against it
+ifneq ($(KVER_DEBUG),)
+$(BUILD)/$(KVER_DEBUG)/af_vsync.ko sparse-$(KVER_DEBUG): $(DEBUG_ROOT)/.stamp
+endif
+
+debug-kernel: $(DEBUG_ROOT)/.stamp
+
+$(DEBUG_ROOT)/.stamp:
+	$(Q)[ -n "$(KSRC_VER)" ] && [ -r $(KSRC_TAR) ] || { echo "linux-source-6.12 missing: make deps"; exit 1; }
+	$(Q)$(VM)/mkdebugkernel.sh -s $(KSRC_TAR) -c $(DEBUG_CONFIG) -r $(KVER_DEBUG) -o $(DEBUG_ROOT)
 
 # --- kernel source bits, lint -------------------------------------------------
 ksft: $(KSFT)/.stamp
@@ -185,9 +223,10 @@ initramfs: $(foreach k,$(KVERS),initramfs-$(k))
 initramfs-%: $(BUILD)/%/af_vsync.ko
 	@echo "  INITRD  $(BUILD)/$*/initramfs.cpio"
 	$(Q)$(VM)/mkinitramfs.sh -k $* -o $(BUILD)/$*/initramfs.cpio \
+		$(if $(call kroot,$*),-r $(call kroot,$*)) \
 		-m $(BUILD)/$*/af_vsync.ko -u $(BUILD)/userspace \
 		$(if $(wildcard $(BUILD)/selftests),-b $(BUILD)/selftests) \
-		$(if $(wildcard selftests/tests.list),-t selftests/tests.list) \
+		-t $(call klist,$*) \
 		-d $(VM)/demo.sh
 
 check:
@@ -199,8 +238,13 @@ vm-test: userspace selftests
 	$(Q)$(MAKE) module initramfs
 	$(Q)pass=0; fail=0; \
 	for k in $(KVERS); do \
-		$(VM)/run.sh -k $$k -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
-			-l selftests/tests.list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
+		case $$k in \
+		$(or $(KVER_DEBUG),-) ) kopt="-r $(DEBUG_ROOT) -M $(DEBUG_MEM)"; \
+			list=$(call klist,$(KVER_DEBUG)) ;; \
+		*) kopt=; list=selftests/tests.list ;; \
+		esac; \
+		$(VM)/run.sh -k $$k $$kopt -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
+			-l $$list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
 		if read p f < $(BUILD)/$$k/vm/summary; then \
 			pass=$$((pass + p)); fail=$$((fail + f)); \
 		else \
@@ -224,6 +268,7 @@ vm-shell: userspace
 	$(Q)$(MAKE) selftests || echo "(the selftests did not build: the VM has the tools only)"
 	$(Q)$(MAKE) initramfs KVERS=$(KVER)
 	$(Q)$(VM)/run.sh -k $(KVER) -i $(BUILD)/$(KVER)/initramfs.cpio \
+		$(if $(call kroot,$(KVER)),-r $(call kroot,$(KVER))) -M $(call kmem,$(KVER)) \
 		-o $(BUILD)/$(KVER)/shell -m shell
 
 clean:

@@ -144,6 +144,6 @@ cnt=$(in_ns b $C -j peer show | grep -o '"static":true' | wc -l)
 [ "$cnt" = 201 ] && ok "201 peers json" || bad "json $cnt peers"
 $IP netns del a; $IP netns del b
 sleep 1
-dmesg | grep -E "WARNING:|BUG:|Oops|kmemleak" && bad "kernel log" || ok "kernel log clean"
+dmesg | grep -E "WARNING:|BUG:|Oops|suspected memory leak" && bad "kernel log" || ok "kernel log clean"
 echo "1..$n"
 exit $fail

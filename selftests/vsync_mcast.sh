@@ -65,7 +65,7 @@ dmesg_mark() {
 # kernel splats since dmesg_mark (empty: none)
 dmesg_bad() {
 	$DMESG | tail -n +$((dmesg_lines + 1)) |
-		grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|UBSAN|kmemleak|unreferenced object|\[#[0-9]+\]' |
+		grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|UBSAN|suspected memory leak|unreferenced object|\[#[0-9]+\]' |
 		head -n 8
 }
 

@@ -145,7 +145,7 @@ dmesg_new() {
 
 # bad kernel messages since the last dmesg_mark
 dmesg_clean() {
-	! dmesg_new | grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|kmemleak|UBSAN'
+	! dmesg_new | grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|suspected memory leak|UBSAN'
 }
 
 loaded() {

@@ -55,8 +55,9 @@ resolve() {	# resolve SERIES PINNED
 v61=$(resolve 6.1 "${KVER_61:-}")
 v612=$(resolve 6.12 "${KVER_612:-}")
 
+# flex, bison, bc, libelf-dev: building the debug kernel (objtool needs libelf)
 pkgs=(qemu-system-x86 busybox-static cpio sparse linux-source-6.12 iproute2
-      xz-utils zstd kmod perl make gcc libc6-dev pahole
+      xz-utils zstd kmod perl make gcc libc6-dev pahole flex bison bc libelf-dev
       "linux-image-$v61" "linux-headers-$v61"
       "linux-image-$v612" "linux-headers-$v612" "$@")
 

@@ -3,10 +3,12 @@
 #
 # mkinitramfs.sh - build the initramfs of the af_vsync test VM for one kernel.
 #
-#   mkinitramfs.sh -k KVER -o OUT.cpio [-m af_vsync.ko] [-u DIR] [-b DIR]...
-#                  [-t tests.list] [-d demo.sh] [-M module]...
+#   mkinitramfs.sh -k KVER -o OUT.cpio [-r ROOT] [-m af_vsync.ko] [-u DIR]
+#                  [-b DIR]... [-t tests.list] [-d demo.sh] [-M module]...
 #
-#   -k KVER   kernel release; modules come from /lib/modules/KVER
+#   -k KVER   kernel release; modules come from ROOT/lib/modules/KVER
+#   -r ROOT   where the kernel is installed (default /; the debug kernel's
+#             cache directory for it)
 #   -o OUT    the (uncompressed, newc) cpio archive to write
 #   -m KO     af_vsync.ko built for KVER, installed as /vsync/af_vsync.ko
 #   -u DIR    userspace build dir: its executables go to /vsync/bin
@@ -25,13 +27,14 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kver='' out='' ko='' tests='' demo=''
+kver='' out='' ko='' tests='' demo='' kroot=''
 udirs=() bdirs=()
 MODULES=(veth bridge sch_netem udp_tunnel ip6_udp_tunnel virtio_pci virtio_console)
 
-while getopts "k:o:m:u:b:t:d:M:" opt; do
+while getopts "k:o:r:m:u:b:t:d:M:" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
+	r) kroot=$OPTARG ;;
 	o) out=$OPTARG ;;
 	m) ko=$OPTARG ;;
 	u) udirs+=("$OPTARG") ;;
@@ -39,14 +42,14 @@ while getopts "k:o:m:u:b:t:d:M:" opt; do
 	t) tests=$OPTARG ;;
 	d) demo=$OPTARG ;;
 	M) MODULES+=("$OPTARG") ;;
-	*) sed -n '4,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ -n "$kver" ] && [ -n "$out" ] || { echo "mkinitramfs.sh: -k and -o are required" >&2; exit 2; }
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
-moddir=/lib/modules/$kver
+moddir=$kroot/lib/modules/$kver
 [ -f "$moddir/modules.dep" ] || die "$moddir/modules.dep missing (is linux-image-$kver installed?)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
 

@@ -17,8 +17,10 @@
 #   - a test printing no KTAP counts once, by its exit status;
 #   - a test in tests.list that never ran is a failure (unless the run was
 #     aborted because af_vsync.ko did not load: that is the one failure).
-# Then every kernel splat (WARNING:, BUG:, Oops, KASAN, ...) in the kernel
-# log is one failure, attributed to the test running at the time.
+# Then every kernel splat (WARNING:, BUG:, Oops, KASAN, lockdep's and the
+# debug objects' reports, a netns or netdev reference tracker's leftover
+# users, ...) in the kernel log is one failure, attributed to the test
+# running at the time. (kmemleak's findings are the kmemleak_scan test's.)
 
 function flush_test(name, rc, secs, to,    i, j, l, p, f, s, plan, nres, note, bad, from, nnotok) {
 	p = 0; f = 0; s = 0; plan = 0; nres = 0; note = ""
@@ -149,7 +151,7 @@ function scan_log(what, n,    i, l, t, last, endtr, cnt, hdr, shown, new) {
 			t = l; sub(/^vsync: \[[0-9]+\] /, "", t); sub(/ \.\.\.$/, "", t)
 			last = -1000
 		}
-		hdr = (l ~ /WARNING:|BUG:|Oops|: [0-9a-f][0-9a-f][0-9a-f][0-9a-f] \[#[0-9]+\]|general protection|KASAN|UBSAN|refcount_t:|kernel BUG|Kernel panic|blocked for more than|detected stall|unreferenced object/)
+		hdr = (l ~ /WARNING:|BUG:|Oops|: [0-9a-f][0-9a-f][0-9a-f][0-9a-f] \[#[0-9]+\]|general protection|KASAN|UBSAN|refcount_t:|kernel BUG|Kernel panic|blocked for more than|detected stall|unreferenced object|ref_tracker: .* has [0-9]+\/[0-9]+ users|ODEBUG:/)
 		if (hdr || l ~ /Call Trace/) {
 			if (hdr)
 				new = (i > last + 10) && !(l ~ /Kernel panic/ && i <= endtr + 40)

@@ -4,10 +4,12 @@
 # run.sh - boot one kernel with the af_vsync test initramfs under QEMU TCG,
 # collect the results and judge them.
 #
-#   run.sh -k KVER -i INITRD -o OUTDIR [-m test|demo|shell] [-T VM_SECS]
-#          [-t TEST_SECS] [-l tests.list]
+#   run.sh -k KVER -i INITRD -o OUTDIR [-r ROOT] [-M MB] [-m test|demo|shell]
+#          [-T VM_SECS] [-t TEST_SECS] [-l tests.list]
 #
-#   -k KVER     boots /boot/vmlinuz-KVER
+#   -k KVER     boots ROOT/boot/vmlinuz-KVER
+#   -r ROOT     where the kernel is installed (default /)
+#   -M MB       guest memory (default 1024)
 #   -i INITRD   from mkinitramfs.sh
 #   -o OUTDIR   console.log, results.log, summary are written here
 #   -m MODE     test (default): run tests.list, print per-test results
@@ -32,25 +34,27 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kver='' initrd='' out='' mode=test vm_secs=${VM_TIMEOUT:-} test_secs=${TEST_TIMEOUT:-300}
-list=
+list='' kroot='' mem=1024
 
-while getopts "k:i:o:m:T:t:l:" opt; do
+while getopts "k:i:o:r:M:m:T:t:l:" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
+	r) kroot=$OPTARG ;;
+	M) mem=$OPTARG ;;
 	i) initrd=$OPTARG ;;
 	o) out=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	T) vm_secs=$OPTARG ;;
 	t) test_secs=$OPTARG ;;
 	l) list=$OPTARG ;;
-	*) sed -n '4,22s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 if [ -z "$kver" ] || [ -z "$initrd" ] || [ -z "$out" ]; then
 	echo "run.sh: -k, -i and -o are required" >&2
 	exit 2
 fi
-kernel=/boot/vmlinuz-$kver
+kernel=$kroot/boot/vmlinuz-$kver
 for f in "$kernel" "$initrd"; do
 	[ -r "$f" ] || { echo "run.sh: $f missing" >&2; exit 2; }
 done
@@ -76,11 +80,12 @@ QEMU=${QEMU:-qemu-system-x86_64}
 # quiet keeps boot fast; /init lowers the console level to warnings.
 # thread=single: QEMU 7.2's multi-threaded TCG can fault while the guest
 # patches its text (see emulator_fault below).
-append="console=ttyS0 panic=-1 oops=panic hung_task_panic=1 quiet mitigations=off vsync.mode=$mode vsync.timeout=$test_secs"
+# VM_APPEND: more of it (initcall_debug, a fault injection's boot setup...)
+append="console=ttyS0 panic=-1 oops=panic hung_task_panic=1 quiet mitigations=off vsync.mode=$mode vsync.timeout=$test_secs${VM_APPEND:+ $VM_APPEND}"
 
 # shellcheck disable=SC2054 # commas are QEMU's
 qemu_args=(
-	-accel tcg,thread=single -m 1024 -smp 2
+	-accel "tcg,thread=${VM_TCG_THREAD:-single}" -m "$mem" -smp 2
 	-nodefaults -no-user-config -display none -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
 	-device virtio-serial-pci,id=vser0
