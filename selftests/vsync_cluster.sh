@@ -12,14 +12,19 @@
 # vsync_inject counted by reason while the cluster stays up (each kind of
 # the ordering packets on its own too), well-formed ordering packets from a
 # node outside the view ignored and damaged ones dropped, netns deletion
-# with the transport running, rmmod with and after configured netns.
+# with the transport running, rmmod with and after configured netns, and
+# the races of teardown with a group's traffic in flight: nodes' netns
+# deleted mid-stream (before and after their members die), rmmod as soon
+# as the last socket is closed, rmmod while the netns are dismantled.
 # Leaves the module loaded. Output is KTAP.
 #
 # Environment: VSYNC_KO (default /vsync/af_vsync.ko), VS_BIN (default: the
 # directory of this script: vsyncctl, vsync_nl, vsync_nocap, vsync_inject,
-# vsync_hold, vsync_inject_wirecheck), VS_* of vsync_cluster_lib.sh.
+# vsync_hold, vsync_inject_wirecheck, vsync_member), VS_* of
+# vsync_cluster_lib.sh.
 
 # shellcheck disable=SC2015 # "A && B || fail" is meant: fail if either fails
+# shellcheck disable=SC3043 # local: busybox ash, dash and bash have it
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=vsync_cluster_lib.sh disable=SC2034 # VS_* are the library's
 . "$here/vsync_cluster_lib.sh"
@@ -124,6 +129,9 @@ cluster3_v6_inject_dropped
 netns_delete_running_clean
 rmmod_after_netns_deleted
 rmmod_with_configured_netns
+race_netns_delete_mid_stream
+race_rmmod_at_last_close
+race_rmmod_netns_dismantle
 dmesg_clean_whole_run
 "
 
@@ -165,7 +173,7 @@ dmesg_since() {	# dmesg_since LINE
 	$DMESG | tail -n +$(($1 + 1))
 }
 dmesg_bad() {	# dmesg_bad LINE: kernel splats since LINE (empty: none)
-	dmesg_since "$1" | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|UBSAN|kmemleak|unreferenced object|\[#[0-9]+\]' | head -n 8
+	dmesg_since "$1" | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t:|KASAN|UBSAN|suspected memory leak|unreferenced object|\[#[0-9]+\]' | head -n 8
 }
 
 loaded() {
@@ -1104,6 +1112,151 @@ t_rmmod_with_configured_netns() {
 	vs_nap
 	b=$(dmesg_bad "$dmesg_lines")
 	[ -z "$b" ] || fail "kernel: $b"
+}
+
+# --- teardown races -----------------------------------------------------------
+# Each runs RACE_ROUNDS rounds: 3 nodes, a member on each sending a fast
+# stream (SAFE, TOTAL and FIFO, so that stability rounds, retransmission
+# and heartbeat timers and delivery work are all pending), torn down at a
+# point that moves from round to round. Nothing may be reported, the
+# module's reference count must come back to 0, and the module must work
+# after a reload. (kmemleak, on the debug kernel, looks at the end.)
+RACE_ROUNDS=3
+MEMBER=$VS_BIN/vsync_member
+
+# race_start: the cluster and its stream, every member past its first
+# deliveries
+race_start() {
+	local i
+	vs_cluster_create 3 > "$tmp/create" 2>&1 || fail "create: $(tr '\n' '|' < "$tmp/create")" || return 1
+	vs_wait_until "$VS_WAIT" vs_all_up 3 || fail "not UP: $(vs_all_up_report 3)" || return 1
+	rm -f "$tmp"/race*.log
+	for i in 1 2 3; do
+		vs_spawn $i race$i "$MEMBER" -g race -o "$tmp/race$i.log" -n 1000000 \
+			-i 2000 -s 400 -m safe,total,fifo -d 120
+	done
+	vs_wait_until "$VS_WAIT" race_flowing || fail "no stream: $(race_counts)" || return 1
+}
+
+race_counts() {
+	local i
+	for i in 1 2 3; do
+		printf 'race%s:%s ' $i "$(grep -c '^D ' "$tmp/race$i.log" 2>/dev/null)"
+	done
+}
+
+race_flowing() {
+	local i c
+	for i in 1 2 3; do
+		c=$(grep -c '^D ' "$tmp/race$i.log" 2>/dev/null)
+		[ "${c:-0}" -ge 20 ] || return 1
+	done
+}
+
+# race_pause R: a pause that differs per round (0, 50, 100 ms...), so
+# that the teardown meets the stream at different points
+race_pause() {
+	[ "$1" -gt 1 ] && sleep "0.$(( ($1 - 1) * 5 ))"
+	return 0
+}
+
+refcnt_zero() {
+	[ "$(cat $MOD/refcnt 2>/dev/null)" = 0 ]
+}
+
+# the module works: a fresh 2-node cluster comes UP
+race_reload_works() {
+	vs_teardown
+	loaded || { out=$(insmod "$KO" 2>&1) || fail "insmod again: $out" || return 1; }
+	vs_cluster_create 2 > "$tmp/create" 2>&1 || fail "create after reload: $(tr '\n' '|' < "$tmp/create")" || return 1
+	vs_wait_until "$VS_WAIT" vs_all_up 2 || fail "after reload: $(vs_all_up_report 2)" || return 1
+	vs_teardown
+}
+
+# race_rounds TEARDOWN: RACE_ROUNDS rounds of a stream torn down by
+# "TEARDOWN ROUND" (which checks what it must), then a reload that works
+# and a clean kernel log
+race_rounds() {
+	local r
+	dmesg_mark
+	r=1
+	while [ $r -le $RACE_ROUNDS ]; do
+		race_start || return 1
+		race_pause $r
+		"$1" $r || return 1
+		r=$((r + 1))
+	done
+	race_reload_works || return 1
+	b=$(dmesg_bad "$dmesg_lines")
+	[ -z "$b" ] || fail "kernel: $b"
+}
+
+# odd rounds: the netns go while their members still use them (each dies
+# with its last member); even rounds: the members die first
+race_netns_delete() {
+	local i
+	if [ $(($1 % 2)) = 1 ]; then
+		for i in 1 2 3; do
+			$VS_IP netns del "n$i" 2>/dev/null
+		done
+		for i in 1 2 3; do
+			vs_node_procs_kill $i &
+		done
+	else
+		for i in 1 2 3; do
+			vs_node_kill $i &
+		done
+	fi
+	wait
+	vs_teardown
+	for i in 1 2 3; do
+		vs_wait_until "$VS_WAIT" vs_node_gone $i || fail "round $1: n$i did not go" || return 1
+	done
+	vs_wait_until "$VS_WAIT" refcnt_zero || fail "round $1: refcnt $(cat $MOD/refcnt) after every socket closed" || return 1
+}
+
+# rmmod at once, with the nodes configured, their peers UP and the
+# stream's packets, timers and work in flight
+race_rmmod_at_last_close() {
+	local i k
+	for i in 1 2 3; do
+		kill -KILL "$(eval echo "\$vs_pid_race$i")" 2>/dev/null
+	done
+	k=0
+	while ! rmmod af_vsync 2>/dev/null; do
+		k=$((k + 1))
+		[ $k -ge 2000 ] && break
+	done
+	race_reinsert "$1"
+}
+
+race_rmmod_netns_dismantle() {
+	local i
+	for i in 1 2 3; do
+		vs_node_kill $i &
+	done
+	race_reinsert "$1"
+	wait
+}
+
+# race_reinsert ROUND: unload (if the race did not) and load again
+race_reinsert() {
+	! loaded || rmmod_retry ||
+		fail "round $1: rmmod: $(cat "$tmp/rmmod.out"); refcnt $(cat $MOD/refcnt 2>/dev/null)" || return 1
+	vs_teardown
+	out=$(insmod "$KO" 2>&1) || fail "round $1: insmod again: $out" || return 1
+}
+
+t_race_netns_delete_mid_stream() {
+	race_rounds race_netns_delete
+}
+
+t_race_rmmod_at_last_close() {
+	race_rounds race_rmmod_at_last_close
+}
+
+t_race_rmmod_netns_dismantle() {
+	race_rounds race_rmmod_netns_dismantle
 }
 
 t_dmesg_clean_whole_run() {
