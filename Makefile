@@ -30,7 +30,7 @@
 #
 # Build output goes to build/; extracted kernel source bits (kselftest
 # headers, checkpatch) are cached in $(CACHE), keyed by the linux-source
-# package version, and so is the debug kernel (about 25 minutes to build on
+# package version, and so is the debug kernel (6 to 7 minutes to build on
 # 2 CPUs), keyed by that version and a hash of selftests/vm/debug.config and
 # selftests/vm/mkdebugkernel.sh.
 
