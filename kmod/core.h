@@ -59,6 +59,9 @@ struct vsync_timers {
 #define VSYNC_RETRANSMIT_MS_DEFAULT	40
 #define VSYNC_READER_TIMEOUT_MS_DEFAULT	30000
 
+/* view ids a node remembers accepting (membership.c) */
+#define VSYNC_ACCEPTED_MAX	8
+
 /* A node view: which nodes are together, by rank (rank 0 is the oldest). */
 struct vsync_nview {
 	u64 id;				/* counter << 32 | coordinator id */
@@ -214,6 +217,9 @@ struct vsync_net {
 	struct vsync_nview amb;
 	struct vsync_nview pending;	/* accepted, not committed; id 0: none */
 	u32 pending_coord;
+	/* ids of the last views we accepted or proposed: the only ones with us */
+	u64 accepted[VSYNC_ACCEPTED_MAX];
+	u32 accepted_next;
 	struct vsync_nview proposal;	/* ours, as coordinator; id 0: none */
 	u64 proposal_acks;		/* bit i: proposal.nodes[i] accepted */
 	/* what proposal.nodes[i] said in its ACCEPT: its view, its stream */

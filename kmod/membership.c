@@ -7,10 +7,11 @@
  * not hold down; every heartbeat tick it compares the view with what it
  * sees: members gone down or restarted leave, and nodes that are up but in
  * a view that ranks below ours join, appended by node id.  Views rank by
- * primary first, then size, then the lower coordinator id; both sides'
- * coordinators see the same ranking, so exactly one takes the other in,
- * and a node that restarts joins the running view at its end, the oldest
- * node staying coordinator.  A change runs in two rounds, resent every tick until done:
+ * primary first, the newer of two primary views (the other is stale),
+ * then size, then the lower coordinator id; both sides' coordinators see
+ * the same ranking, so exactly one takes the other in, and a node that
+ * restarts joins the running view at its end, the oldest node staying
+ * coordinator.  A change runs in two rounds, resent every tick until done:
  *
  *   coordinator: PROPOSE(id, nodes, primary) to every node of the new view
  *   node:        accepts the highest id containing it -> ACCEPT(id)
@@ -23,6 +24,8 @@
  * the same one.  A node that stops answering a proposal is down after the
  * suspect timeout, and the coordinator proposes again without it; if the
  * coordinator dies, the next node by rank takes over with a higher id.
+ * A node of our view that reports a newer view we never accepted has gone
+ * on without us, and counts as down here.
  *
  * Primary partition: a view is primary when it holds a strict majority of
  * the last primary view its coordinator installed (any view is, before the
@@ -61,6 +64,43 @@ static bool vsync_node_up(struct vsync_net *vn, u32 node)
 		return true;
 	p = vsync_peer_by_id(vn, node);
 	return p && p->state == VSYNC_PEER_UP && !p->restarted;
+}
+
+static void vsync_accepted(struct vsync_net *vn, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < VSYNC_ACCEPTED_MAX; i++)
+		if (vn->accepted[i] == id)
+			return;
+	vn->accepted[vn->accepted_next] = id;
+	vn->accepted_next = (vn->accepted_next + 1) % VSYNC_ACCEPTED_MAX;
+}
+
+/*
+ * Is @node, of our view, still with us?  A view is installed only once
+ * all its nodes accepted it, so a node that reports a newer view than
+ * ours, one we never accepted, went on without us: the others cut us off,
+ * although we still hear them (one-way loss).  It no longer counts in our
+ * view, or we would stay primary beside the side that went on.  Should we
+ * have forgotten an acceptance, we merely leave and join again.
+ */
+static bool vsync_node_with_us(struct vsync_net *vn, u32 node)
+{
+	struct vsync_peer *p;
+	u32 i;
+
+	if (node == vn->node_id)
+		return true;
+	if (!vsync_node_up(vn, node))
+		return false;
+	p = vsync_peer_by_id(vn, node);
+	if (p->view_id <= vn->view.id)
+		return true;
+	for (i = 0; i < VSYNC_ACCEPTED_MAX; i++)
+		if (vn->accepted[i] == p->view_id)
+			return true;
+	return false;
 }
 
 /*
@@ -203,7 +243,7 @@ u32 vsync_coordinator(struct vsync_net *vn)
 	u32 i;
 
 	for (i = 0; i < vn->view.n; i++)
-		if (vsync_node_up(vn, vn->view.nodes[i]))
+		if (vsync_node_with_us(vn, vn->view.nodes[i]))
 			return vn->view.nodes[i];
 	return vn->node_id;
 }
@@ -214,6 +254,9 @@ static bool vsync_view_ranks_below(struct vsync_net *vn,
 {
 	if (p->view_primary != vn->view.primary)
 		return vn->view.primary;
+	/* of two primary views, one is a stale one: the newer goes on */
+	if (vn->view.primary && p->view_id != vn->view.id)
+		return p->view_id < vn->view.id;
 	if (p->view_size != vn->view.n)
 		return p->view_size < vn->view.n;
 	return p->view_coord > vn->node_id;
@@ -227,7 +270,7 @@ static void vsync_target_view(struct vsync_net *vn, struct vsync_nview *t)
 
 	t->n = 0;
 	for (i = 0; i < vn->view.n; i++)
-		if (vsync_node_up(vn, vn->view.nodes[i]))
+		if (vsync_node_with_us(vn, vn->view.nodes[i]))
 			t->nodes[t->n++] = vn->view.nodes[i];
 
 	/*
@@ -262,6 +305,7 @@ static void vsync_propose(struct vsync_net *vn, const struct vsync_nview *t)
 	vn->proposal = *t;
 	vn->proposal.id = vsync_next_view_id(vn);
 	vsync_see_view_id(vn, vn->proposal.id);
+	vsync_accepted(vn, vn->proposal.id);
 	vn->proposal_acks = 0;
 	/* the flush: the stream stops here until the view is installed */
 	vn->ord.frozen = true;
@@ -278,7 +322,7 @@ static bool vsync_view_settled(struct vsync_net *vn, bool *reflush)
 	for (i = 0; i < vn->view.n; i++) {
 		struct vsync_peer *p = vsync_peer_by_id(vn, vn->view.nodes[i]);
 
-		if (!p || !vsync_node_up(vn, p->node_id))
+		if (!p || !vsync_node_with_us(vn, p->node_id))
 			continue;
 		if (p->view_id < vn->view.id) {
 			/* it missed our COMMIT: it continues from its view */
@@ -463,6 +507,7 @@ static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 		vn->ord.frozen = true;
 		vn->ord.flush_to = 0;
 	}
+	vsync_accepted(vn, id);
 	vsync_send_accept(vn, p, id);
 }
 

@@ -44,6 +44,11 @@
 #   q  a reader on node 2 stops, and nothing puts it out (reader timeout
 #      0): its group waits there, but members of another group on the
 #      same nodes join, exchange their stream and leave meanwhile
+#   r  the coordinator (node 1) loses all it sends, but hears the others:
+#      they go on as the primary view {2,3}, and node 1 must learn it from
+#      their heartbeats, install a non-primary view of its own (its member
+#      exits 3) instead of staying primary in the old view; healed, it
+#      joins their view and a new member joins there
 #
 # usage: vsync_groups.sh [-1] [SCENARIO...]
 #   -1         one-node variant: every member in node 1; node crashes kill
@@ -93,7 +98,7 @@ while getopts 1 o; do
 	esac
 done
 shift $((OPTIND - 1))
-SCENS=${*:-a b c d e f g h i j k l m n o p q}
+SCENS=${*:-a b c d e f g h i j k l m n o p q r}
 CHECK_OPT=""
 [ $ONE = 1 ] && CHECK_OPT=-1
 
@@ -469,6 +474,26 @@ scen_p() {	# FIFO messages go ahead of SAFE ones that wait for node 3
 	[ -z "$why" ]
 }
 
+scen_r() {	# node 1 cut off one way: it must not stay primary
+	cluster 3 || return 1
+	member r1 1 3 -n $((NMSG * 4)) -i $IVL -s $SIZE -m $CLASSES -x "$dir/stop"
+	steady r2 2 -n $((NMSG * 4))
+	steady r3 3 -n $((NMSG * 4))
+	wait_view 3 r1 r2 r3 && wait_traffic r1 r2 r3 || return 1
+	vs_netem_out 1 loss 100% || { why="netem refused"; return 1; }
+	settle "2 3" 2 3 || return 1
+	vs_wait_until $T_NODES vs_agree non-primary 1 1 || {
+		vs_view_report 1 2 3
+		why="node 1 did not leave the old view"
+		return 1
+	}
+	reap r1 || return 1
+	vs_netem_clear 1
+	settle "1 2 3" 1 2 3 || return 1
+	steady r4 1 -r
+	wait_view 3 r2 r3 r4 && finish
+}
+
 scen_q() {	# a stuck reader holds up its own group, not another one
 	local i
 	cluster 2 || return 1
@@ -726,6 +751,7 @@ desc_of() {
 	o) echo o_stuck_reader_put_out ;;
 	p) echo p_fifo_ahead_of_waiting_safe ;;
 	q) echo q_stuck_reader_holds_own_group_only ;;
+	r) echo r_one_way_cut_coordinator_not_primary ;;
 	*) echo "${1}_unknown" ;;
 	esac
 }
@@ -737,10 +763,11 @@ run() {
 	desc=$(desc_of "$scen")
 	n=$((n + 1))
 	case $scen in
-	[a-q]) ;;
+	[a-r]) ;;
 	*) echo "not ok $n $desc"; failed=$((failed + 1)); return ;;
 	esac
-	if [ $ONE = 1 ] && { [ "$scen" = h ] || [ "$scen" = p ]; }; then
+	if [ $ONE = 1 ] && { [ "$scen" = h ] || [ "$scen" = p ] ||
+		[ "$scen" = r ]; }; then
 		echo "ok $n $desc # SKIP one node: no partition"
 		return
 	fi
