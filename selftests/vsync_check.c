@@ -110,7 +110,12 @@
  *   installed, the same at every deliverer, its sender is a member of that
  *   view, and that view is not older than the view the sender had
  *   installed before the send; after a non-primary view the member
- *   neither delivers nor sends.
+ *   neither delivers nor sends.  Exempt from "the same at every
+ *   deliverer": a delivery in a lone view, the last primary view of a
+ *   member that was cut off (its next view is non-primary) or killed (its
+ *   log ends in that view without L).  Delivery is not uniform: such a
+ *   member may have delivered a message there that the others deliver in
+ *   a later view, or never (the man page, vsync(7), says so).
  * 4 integrity: no member delivers a message twice; every delivered message
  *   was logged as sent (S) by its sender, with the same order class,
  *   length and checksum, identical at every deliverer.
@@ -126,7 +131,7 @@
  *   line's, and every D line's the others'.  FIFO messages (order 1)
  *   promise no causal order and are exempt, but with -1.
  * 7 total: same global_seq means the same message everywhere, a message has
- *   one global_seq, and each member delivers TOTAL/SAFE messages (all
+ *   one global_seq (deliveries in lone views exempt, see 3), and each member delivers TOTAL/SAFE messages (all
  *   messages with -1) in increasing global_seq; with -1, global_seq is
  *   consecutive and a view's gseq is that of the message before it.
  * 8 safe: a SAFE message (order 4) delivered in view V by any member, be it
@@ -191,6 +196,7 @@ struct event {
 	int nmem;		/* V */
 	struct mid *mem;	/* V */
 	int np;			/* V: not primary */
+	int lone;		/* V: the member's last primary view (see 3) */
 	long msg;		/* S, D: index into msgs */
 };
 
@@ -222,8 +228,9 @@ struct msg {
 	uint32_t cksum;
 	uint64_t view_at_send;	/* view the sender had installed at S */
 	const struct event *s_ev;	/* the S line */
-	/* from the first delivery */
+	/* from the first delivery, one outside a lone view if any */
 	int delivered;
+	int d_lone;
 	const char *d_file;
 	int d_line;
 	uint64_t d_view;
@@ -859,6 +866,32 @@ static void check_transfer_order(const struct member *m, int k, uint64_t max_dvi
 	}
 }
 
+/*
+ * Mark the views in which the member was cut off or killed: the next view
+ * is non-primary, or the log ends in the view without a leave.  Delivery
+ * is not uniform (but for SAFE), so there the member may have been alone
+ * to deliver a message that the others deliver later, or not at all.
+ */
+static void mark_lone_views(struct member *m)
+{
+	struct event *cv = NULL;
+	int i;
+
+	for (i = 0; i < m->nev; i++) {
+		struct event *e = &m->ev[i];
+
+		if (e->type == EV_L)
+			cv = NULL;
+		if (e->type != EV_V)
+			continue;
+		if (cv && e->np)
+			cv->lone = 1;
+		cv = e->np ? NULL : e;
+	}
+	if (cv)
+		cv->lone = 1;
+}
+
 static void check_member(int mi)
 {
 	struct member *m = &members[mi];
@@ -867,6 +900,8 @@ static void check_member(int mi)
 	int have_tot = 0, have_gseq = 0, have_d = 0, i, j, created;
 	struct fifo_state *fs = NULL;
 	int nfs = 0;
+
+	mark_lone_views(m);
 
 	for (i = 0; i < m->nev; i++) {
 		struct event *e = &m->ev[i];
@@ -965,7 +1000,7 @@ static void check_member(int mi)
 		}
 		case EV_D: {
 			struct msg *g;
-			int tot;
+			int tot, lone;
 
 			ndeliveries++;
 			have_d = 1;
@@ -998,8 +1033,10 @@ static void check_member(int mi)
 					  "message " MIDF "#%llu delivered twice to " MIDF,
 					  MIDA(e->sender), (unsigned long long)e->seq, MIDA(m->id));
 			g->last_member = mi;
-			if (!g->delivered) {
+			lone = cv && cv->lone;
+			if (!g->delivered || (g->d_lone && !lone)) {
 				g->delivered = 1;
+				g->d_lone = lone;
 				g->d_file = m->file;
 				g->d_line = e->line;
 				g->d_view = e->view_id;
@@ -1008,13 +1045,13 @@ static void check_member(int mi)
 				g->d_len = e->len;
 				g->d_cksum = e->cksum;
 			} else {
-				if (g->d_view != e->view_id)
+				if (!lone && g->d_view != e->view_id)
 					violation(3, m->file, e->line,
 						  "message " MIDF "#%llu delivered in view %llu here, in view %llu at %s:%d",
 						  MIDA(e->sender), (unsigned long long)e->seq,
 						  (unsigned long long)e->view_id,
 						  (unsigned long long)g->d_view, g->d_file, g->d_line);
-				if (g->d_gseq != e->gseq)
+				if (!lone && g->d_gseq != e->gseq)
 					violation(7, m->file, e->line,
 						  "message " MIDF "#%llu has gseq %llu here, %llu at %s:%d",
 						  MIDA(e->sender), (unsigned long long)e->seq,
@@ -1030,7 +1067,7 @@ static void check_member(int mi)
 						  g->d_cksum, g->d_file, g->d_line);
 			}
 			/* same gseq = same message */
-			if (e->gseq) {
+			if (e->gseq && !lone) {
 				struct hkey k = { .a = (uint64_t)m->group, .b = e->gseq };
 				long *v = hfind(&gseq_tab, k, 1);
 

@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=69
+NTESTS=71
 n=0
 failed=0
 
@@ -428,6 +428,22 @@ for f in a b c; do
 	del "$d/$f.log" "D 1 3:1 1 2 3 3 1a47e90b"
 done
 expect np_g9_own_message_of_earlier_view_missing 9 "$d"
+
+# Delivery is not uniform: C, cut off in view 2, delivered B's #2 there at
+# gseq 4, which the side that goes on orders again in view 3, where gseq 4
+# is A's #2.  Only a member whose next view is non-primary (or whose log
+# ends) may be so alone.
+d=$(mknp np_lone)
+after "$d/b.log" "D 2 2:1 1 3 1 2 58637fda" "S 2 3 1 f70c4715"
+for f in a b; do
+	after "$d/$f.log" "D 3 1:1 2 4 3 1 f40c425c" "D 3 2:1 2 5 3 1 f70c4715"
+done
+after "$d/c.log" "S 2 3 1 ff0c53ad" "D 2 2:1 2 4 3 1 f70c4715"
+after "$d/d.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 2:1 2 4 3 1 f70c4715"
+expect np_lone_delivery_in_last_primary_view_passes 0 "$d"
+
+rep "$d/c.log" "$NP" "L"
+expect lone_delivery_without_non_primary_view 3 "$d"
 
 # logs that end abruptly: C killed in view 3
 d=$(mk cut_short)
