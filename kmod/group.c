@@ -745,9 +745,10 @@ void vsync_groups_keep(struct vsync_net *vn, const struct vsync_nview *v,
  * not primary, then the group drops it (ENETDOWN).  Outside a primary
  * view, that view lists the members of the nodes that stay together and
  * its id names the coordinator, as at every node of that side; a joiner's
- * lists its own members and names itself.  Bit 63 set makes the id greater
- * than the member's earlier views, and the name makes it differ from any
- * view of another side.
+ * (also one taken into a view that is not primary) lists its own members
+ * and names itself.  Bit 63 set makes the id greater than the member's
+ * earlier views, and the name makes it differ from any view of another
+ * side.
  */
 void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 {
@@ -760,7 +761,8 @@ void vsync_groups_drop(struct vsync_net *vn, const struct vsync_commit *c)
 	u64 id;
 
 	lockdep_assert_held(&vn->stream_lock);
-	if (c->v.primary) {
+	if (c->v.primary ||
+	    !vsync_node_continues(&c->v, c->cont, vn->node_id)) {
 		self.v.nodes[0] = vn->node_id;
 		side = &self;
 		name = vn->node_id;
