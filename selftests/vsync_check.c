@@ -143,8 +143,9 @@
  * 9 self-delivery: a sender that installs a view newer than the one its
  *   message was delivered in, delivers one of its later messages, or drains
  *   its queue after leaving (X), has delivered its own message.  Messages
- *   sent in the view that a non-primary view ends are exempt from the first
- *   and the last rule: they may be lost with the partition.
+ *   sent in the view that a non-primary view ends, or delivered by the
+ *   others in that view (sent in an earlier one, ordered late), are exempt
+ *   from the first and the last rule: they may be lost with the partition.
  * 10 state transfer: each R has the LEN and CKSUM of its donor's T for the
  *   same view; joiner and donor are members of that view (if some log
  *   installed it).  A donor without a log, or whose log ends without X
@@ -1448,7 +1449,10 @@ static void check_self_delivery(void)
 			if (e->type != EV_S || got[e->seq])
 				continue;
 			g = &msgs[e->msg];
-			lost = m->np && e->view_id == m->np_from;
+			/* sent in the view the partition ended, or that
+			 * the others delivered it in: maybe lost with it */
+			lost = m->np && (e->view_id == m->np_from ||
+					 (g->delivered && g->d_view == m->np_from));
 			if (!lost && g->delivered && m->max_view > g->d_view)
 				violation(9, m->file, e->line,
 					  "member " MIDF " did not deliver its own message #%llu of view %llu but installed view %llu",

@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=71
+NTESTS=72
 n=0
 failed=0
 
@@ -428,6 +428,18 @@ for f in a b c; do
 	del "$d/$f.log" "D 1 3:1 1 2 3 3 1a47e90b"
 done
 expect np_g9_own_message_of_earlier_view_missing 9 "$d"
+
+# C's #2, sent in view 1, is ordered late: A and B deliver it in view 2,
+# the view C's partition ended, before C could: it may be lost for C
+d=$(mknp np_g9_late)
+del "$d/c.log" "S 2 3 1 ff0c53ad"
+after "$d/c.log" "D 1 3:1 1 2 3 3 1a47e90b" "S 2 3 1 ff0c53ad"
+for f in a b; do
+	after "$d/$f.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 3:1 2 4 3 1 ff0c53ad"
+	rep "$d/$f.log" "V 3 3 1:1,2:1" "V 3 4 1:1,2:1"
+	rep "$d/$f.log" "D 3 1:1 2 4 3 1 f40c425c" "D 3 1:1 2 5 3 1 f40c425c"
+done
+expect np_g9_own_message_ordered_in_the_cut_view_passes 0 "$d"
 
 # Delivery is not uniform: C, cut off in view 2, delivered B's #2 there at
 # gseq 4, which the side that goes on orders again in view 3, where gseq 4
