@@ -643,10 +643,12 @@ static void vsync_seq_own(struct vsync_net *vn)
 	/* applying an own entry takes it off the head of the queue */
 	while (vsync_seq_room(vn) && (skb = skb_peek(&vn->ord.subq)) &&
 	       VSYNC_ENT_CB(skb)->sub == t->sub + 1) {
-		/* the queue keeps the original until it is applied */
-		c = skb_clone(skb, GFP_KERNEL);
-		if (!c)
-			break;
+		/*
+		 * The queue keeps the original until it is applied.  The
+		 * send that queued it has returned: nothing would try this
+		 * again on a node alone, so the clone waits for memory.
+		 */
+		c = skb_clone(skb, GFP_KERNEL | __GFP_NOFAIL);
 		vsync_sequence(vn, c);
 	}
 }

@@ -241,18 +241,17 @@ static void vsync_read_done(struct vsync_sock *vs, struct sk_buff *skb,
 	struct sk_buff *view = NULL;
 	struct vsync_group *g;
 
+	/* the view is read: VSYNC_VIEW must return it from now on */
 	if (cb->kind == VSYNC_KIND_VIEW)
-		view = skb_clone(skb, GFP_KERNEL);
+		view = skb_clone(skb, GFP_KERNEL | __GFP_NOFAIL);
 
 	WRITE_ONCE(vs->last_read, jiffies);
 	lock_sock(sk);
 	if (cb->kind == VSYNC_KIND_VIEW) {
 		vs->stats.views++;
 		vsync_xfer_read_view(vs, skb);
-		if (view) {
-			swap(vs->view, view);
-			vs->view_rank = rank;
-		}
+		swap(vs->view, view);
+		vs->view_rank = rank;
 	} else {
 		vs->stats.delivered++;
 		vs->stats.delivered_bytes += skb->len;

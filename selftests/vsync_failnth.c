@@ -44,6 +44,8 @@
 #define MAX_NTH		2000
 #define LONG_LEN	(200 * 1024)
 #define MAXM		8
+/* each test fails hundreds of calls in turn, on a kernel 5 to 10 times slower */
+#define TEST_SECS	600
 
 union viewbuf {
 	struct vsync_view v;
@@ -62,20 +64,27 @@ static const char *const want[] = { "N", "0", "N", "0", "0" };
 static char saved[5][32];
 static int nth_fd = -1;
 
+/* debugfs attributes cannot seek: one open to read, another to write */
 static int knob_rw(const char *path, char *old, size_t oldlen, const char *val)
 {
 	ssize_t r;
 	int fd;
 
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -1;
 	if (old) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -1;
 		r = read(fd, old, oldlen - 1);
-		old[r > 0 ? r : 0] = '\0';
+		close(fd);
+		if (r < 0)
+			return -1;
+		old[r] = '\0';
 		old[strcspn(old, "\n")] = '\0';
 	}
-	r = pwrite(fd, val, strlen(val), 0);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val));
 	close(fd);
 	return r < 0 ? -1 : 0;
 }
@@ -267,7 +276,7 @@ static void unpair(FIXTURE_DATA(fn) *self)
 	self->b = -1;
 }
 
-TEST_F(fn, socket_create)
+TEST_F_TIMEOUT(fn, socket_create, TEST_SECS)
 {
 	unsigned int n;
 	int fd, e;
@@ -283,7 +292,9 @@ TEST_F(fn, socket_create)
 			return;
 		}
 		if (fd < 0) {
-			ASSERT_TRUE(errno_ok(e)) TH_LOG("allocation %u: socket: %s", n, strerror(e));
+			/* the VFS says ENFILE when it cannot allocate the file */
+			ASSERT_TRUE(errno_ok(e) || e == ENFILE)
+				TH_LOG("allocation %u: socket: %s", n, strerror(e));
 		} else {
 			/* the failure was absorbed: the socket must work */
 			snprintf(self->group, sizeof(self->group), "fn-%d-s-%u", getpid(), n);
@@ -296,7 +307,7 @@ TEST_F(fn, socket_create)
 	ASSERT_LT(n, MAX_NTH);
 }
 
-TEST_F(fn, join)
+TEST_F_TIMEOUT(fn, join, TEST_SECS)
 {
 	unsigned int n;
 	int r, e;
@@ -375,27 +386,27 @@ static void send_rounds(struct __test_metadata *_metadata, FIXTURE_DATA(fn) *sel
 	unpair(self);
 }
 
-TEST_F(fn, send_total)
+TEST_F_TIMEOUT(fn, send_total, TEST_SECS)
 {
 	send_rounds(_metadata, self, 100, VSYNC_ORDER_TOTAL, "send_total");
 }
 
-TEST_F(fn, send_fifo)
+TEST_F_TIMEOUT(fn, send_fifo, TEST_SECS)
 {
 	send_rounds(_metadata, self, 100, VSYNC_ORDER_FIFO, "send_fifo");
 }
 
-TEST_F(fn, send_safe)
+TEST_F_TIMEOUT(fn, send_safe, TEST_SECS)
 {
 	send_rounds(_metadata, self, 100, VSYNC_ORDER_SAFE, "send_safe");
 }
 
-TEST_F(fn, send_long_in_pieces)
+TEST_F_TIMEOUT(fn, send_long_in_pieces, TEST_SECS)
 {
 	send_rounds(_metadata, self, LONG_LEN, VSYNC_ORDER_TOTAL, "send_long");
 }
 
-TEST_F(fn, recv)
+TEST_F_TIMEOUT(fn, recv, TEST_SECS)
 {
 	char buf[256];
 	struct vsync_item it;
@@ -427,7 +438,7 @@ TEST_F(fn, recv)
 	TH_LOG("recv: %u allocations failed in turn", n - 2);
 }
 
-TEST_F(fn, getsockopt_view)
+TEST_F_TIMEOUT(fn, getsockopt_view, TEST_SECS)
 {
 	union viewbuf vb;
 	unsigned int n;
@@ -455,7 +466,7 @@ TEST_F(fn, getsockopt_view)
 	ASSERT_LT(n, MAX_NTH);
 }
 
-TEST_F(fn, leave)
+TEST_F_TIMEOUT(fn, leave, TEST_SECS)
 {
 	unsigned int n;
 	int r, e;
@@ -484,7 +495,7 @@ TEST_F(fn, leave)
 }
 
 /* close cannot fail: whatever it allocates, the member must go */
-TEST_F(fn, close_member)
+TEST_F_TIMEOUT(fn, close_member, TEST_SECS)
 {
 	unsigned int n;
 	int done;
