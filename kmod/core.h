@@ -115,7 +115,7 @@ struct vsync_ostate {
 	 * behind a SAFE message that not every node holds yet.
 	 */
 	struct sk_buff_head dq;
-	u64 safe_top;			/* sequencer: last SAFE entry ordered */
+	u64 safe_top;			/* sequencer: last uniform entry ordered */
 	u64 stable_said;		/* sequencer: stable last announced */
 	struct sk_buff_head ooo;	/* received entries above have + 1 */
 	struct sk_buff_head subq;	/* own submissions not yet applied */

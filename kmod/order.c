@@ -202,14 +202,26 @@ static void vsync_apply_sync(struct vsync_net *vn, const struct sk_buff *ent)
 	vn->ord.adopting = false;
 }
 
-static bool vsync_ent_safe(const struct sk_buff *ent)
+/*
+ * Entries delivered only once every node of the view holds them (stable):
+ * SAFE messages, and joins and leaves.  A node cut off while it sequences
+ * may deliver a TOTAL message that the others never see (documented), but
+ * never a view: a group view id names one member list everywhere.
+ */
+static bool vsync_ent_uniform(const struct sk_buff *ent)
 {
-	return VSYNC_ENT_CB(ent)->type == VSYNC_ENT_DATA &&
-	       ent_order((const __be32 *)ent->data) == VSYNC_ORDER_SAFE;
+	switch (VSYNC_ENT_CB(ent)->type) {
+	case VSYNC_ENT_JOIN:
+	case VSYNC_ENT_LEAVE:
+		return true;
+	case VSYNC_ENT_DATA:
+		return ent_order((const __be32 *)ent->data) == VSYNC_ORDER_SAFE;
+	}
+	return false;
 }
 
 /*
- * Give an entry in order to the groups.  A SAFE message waits until every
+ * Give an entry in order to the groups.  A uniform entry waits until every
  * node of the view holds it (stable), and everything after it waits with
  * it, so that the one order stays one order.
  */
@@ -388,7 +400,7 @@ static void vsync_dq_hold(struct vsync_net *vn, struct vsync_dq_waits *w,
  */
 static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
 {
-	if (vsync_ent_safe(ent) && VSYNC_ENT_CB(ent)->seq > vn->ord.stable)
+	if (vsync_ent_uniform(ent) && VSYNC_ENT_CB(ent)->seq > vn->ord.stable)
 		return false;
 	return vsync_group_ready(vn, ent);
 }
@@ -396,7 +408,7 @@ static bool vsync_deliverable(struct vsync_net *vn, const struct sk_buff *ent)
 /*
  * Give the groups what may go now.  Without @bound, returns the first
  * entry of a group that is free to go but for a member's room, after @skip
- * others (their groups may evict); with @bound, a flush: a SAFE message
+ * others (their groups may evict); with @bound, a flush: a uniform entry
  * above it does not go, nor what may not pass it, and the queue ends empty.
  */
 static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound,
@@ -434,10 +446,10 @@ static struct sk_buff *vsync_dq_walk(struct vsync_net *vn, const u64 *bound,
 		}
 		go = first || (q && vsync_dq_may_pass(vn, q, skb));
 		if (go && bound)
-			go = !(vsync_ent_safe(skb) && cb->seq > *bound);
+			go = !(vsync_ent_uniform(skb) && cb->seq > *bound);
 		else if (go && !vsync_deliverable(vn, skb)) {
 			/* one a group: the first of it that waits */
-			if (first && !full && !(vsync_ent_safe(skb) &&
+			if (first && !full && !(vsync_ent_uniform(skb) &&
 						cb->seq > vn->ord.stable) &&
 			    !skip--)
 				full = skb;
@@ -517,7 +529,7 @@ static void vsync_say_stable(struct vsync_net *vn, u32 to)
 
 /*
  * Sequencer: stable is the least any node of the view acknowledged.  The
- * others learn it from the next ORDER, or at once while a SAFE message
+ * others learn it from the next ORDER, or at once while a uniform entry
  * may wait for it.
  */
 static void vsync_seq_stable(struct vsync_net *vn)
@@ -591,7 +603,7 @@ static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 	cb->epoch = vn->ord.epoch;
 	cb->seq = vn->ord.have + 1;
 	cb->sent = jiffies;
-	if (vsync_ent_safe(ent))
+	if (vsync_ent_uniform(ent))
 		vn->ord.safe_top = cb->seq;
 	vsync_apply(vn, ent);
 	if (!vn->udp)
@@ -763,7 +775,7 @@ static void vsync_rcv_ack(struct vsync_net *vn, struct vsync_peer *p,
 			vn->ord.dlv[i] = msg_ack_delivered(h);
 			vsync_seq_own(vn);	/* the window may be open again */
 		}
-		/* it may wait on a SAFE message: our answer may have been lost */
+		/* it may wait on a uniform entry: our answer may have been lost */
 		if (msg_ack_stable(h) < vn->ord.stable &&
 		    msg_ack_stable(h) < vn->ord.safe_top)
 			vsync_say_stable(vn, p->node_id);
@@ -956,7 +968,7 @@ bool vsync_order_tick(struct vsync_net *vn)
 			vn->ord.acked_tick[i] = vn->ord.acked[i];
 		}
 	} else if (!vn->ord.frozen) {
-		/* a SAFE message waiting: ask how far the stream is stable */
+		/* a uniform entry waiting: ask how far the stream is stable */
 		if (vn->ord.have != vn->ord.ack_sent ||
 		    vsync_delivered(vn) != vn->ord.dlv_sent ||
 		    !skb_queue_empty(&vn->ord.ooo) ||
@@ -1006,7 +1018,7 @@ static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
 /*
  * The old view's stream ends: deliver what waited for stability.  Into a
  * primary view, every continuing node holds all of it now, so all of it
- * goes.  Otherwise a SAFE message goes only if it is known that every
+ * goes.  Otherwise a uniform entry goes only if it is known that every
  * node of the old view held it, and what may not pass it does not go
  * either.  The bound is the one the coordinator sent (the highest any
  * continuing node reported), the same at every node of the side, so the
