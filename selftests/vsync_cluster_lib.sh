@@ -47,6 +47,11 @@
 #   vs_node_kill I            kill node I's processes, delete its netns
 #   vs_node_gone I            node I's netns is dismantled (its veth left
 #                             the hub)
+#   vs_node_restart I N       node I again after vs_node_kill, configured
+#                             as vs_cluster_create N did
+#   vs_failslab_have, vs_failslab_on PCT, vs_failslab_task PID 1|0,
+#   vs_failslab_off           slab allocation failures for chosen tasks
+#                             (kernels with CONFIG_FAILSLAB only)
 #   vs_inj_create [FAMILY]    netns "inj" (10.10.0.200 / fd00::c8) on the
 #                             bridge, not a node: for vsync_inject
 #   vs_teardown               everything above, undone (also nodes n<digits>
@@ -527,4 +532,67 @@ vs_inj_delete() {
 	$VS_IP netns del inj 2>/dev/null
 	$VS_IP -n $VS_HUB link del pinj 2>/dev/null
 	return 0
+}
+
+# --- restarts and slab fault injection -----------------------------------------------
+
+# vs_node_restart I N [FAMILY]: node I comes back after vs_node_kill: a new
+# netns with the same id, configured as vs_cluster_create N configured it
+# (every other node of 1..N a static peer, down or not)
+vs_node_restart() {
+	local _f _j
+	_f=${3:-$VS_FAMILY}
+	vs_node_create "$1" "$_f" && vs_node_config "$1" "$_f" || return 1
+	_j=1
+	while [ $_j -le "$2" ]; do
+		if [ $_j != "$1" ]; then
+			vs_node_peer_add "$1" $_j "$_f" || return 1
+		fi
+		_j=$((_j + 1))
+	done
+}
+
+VS_FAILSLAB=/sys/kernel/debug/failslab
+VS_FAILSLAB_SAVED=""	# "attribute=value" as vs_failslab_on found them
+
+# vs_failslab_have: the kernel injects slab allocation failures
+# (CONFIG_FAILSLAB, debugfs mounted) and can aim them at chosen tasks
+# (/proc/PID/make-it-fail); Debian's stock kernels cannot
+vs_failslab_have() {
+	[ -w $VS_FAILSLAB/probability ] && [ -e /proc/self/make-it-fail ]
+}
+
+# vs_failslab_on PCT: PCT% of the slab allocations of the tasks marked by
+# vs_failslab_task fail, those that may sleep too, without a report each;
+# no other task is touched.  vs_failslab_off puts the attributes back.
+vs_failslab_on() {
+	local _a
+	VS_FAILSLAB_SAVED=""
+	# probability first: put back first, it stops the failures
+	for _a in probability task-filter ignore-gfp-wait verbose space interval times; do
+		VS_FAILSLAB_SAVED="$VS_FAILSLAB_SAVED $_a=$(cat $VS_FAILSLAB/$_a)" ||
+			return 1
+	done
+	echo Y > $VS_FAILSLAB/task-filter &&
+	echo N > $VS_FAILSLAB/ignore-gfp-wait &&
+	echo 0 > $VS_FAILSLAB/verbose &&
+	echo 0 > $VS_FAILSLAB/space &&
+	echo 1 > $VS_FAILSLAB/interval &&
+	echo -1 > $VS_FAILSLAB/times &&
+	echo "$1" > $VS_FAILSLAB/probability
+}
+
+# vs_failslab_task PID 1|0: mark task PID (its allocations may fail) or
+# unmark it; a task gone meanwhile is no error
+vs_failslab_task() {
+	{ echo "$2" > "/proc/$1/make-it-fail"; } 2>/dev/null
+	return 0
+}
+
+vs_failslab_off() {
+	local _e
+	for _e in $VS_FAILSLAB_SAVED; do
+		echo "${_e#*=}" > "$VS_FAILSLAB/${_e%%=*}"
+	done
+	VS_FAILSLAB_SAVED=""
 }

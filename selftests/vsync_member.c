@@ -43,6 +43,12 @@
  * never stops this one from reading.  Leaving is VSYNC_LEAVE (L), then
  * reading to the end of the stream (X).
  *
+ * A send, a read, the join or a write of the log that fails with ENOMEM or
+ * ENOBUFS (the kernel short of memory for the moment, as under failslab
+ * fault injection) is tried again a millisecond later, and counted: such a
+ * failure must leave the socket as it was (a send that failed sent
+ * nothing, a read that failed took no item), which the log then shows.
+ *
  * A view without VSYNC_VIEW_PRIMARY puts the member out of the group (the
  * minority side of a partition): it is logged with "np", the rest of the
  * stream is read to its end, a send must then fail with ENETDOWN, and the
@@ -66,15 +72,18 @@
  *   4  the deadline (-d) passed
  *   5  the join failed with ENETDOWN, and no -r
  *   6  (-z) put out of the group for not reading, as documented
- * stdout gets one line at the end: what was sent, read and why it ended.
+ * stdout gets one line at the end: what was sent, read, how many calls
+ * were retried after ENOMEM or ENOBUFS (when some were), and why it ended.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +105,7 @@
 #define MAX_CLASSES	16
 #define STOP_POLL_MS	100		/* how often the stop file is looked at */
 #define JOIN_RETRY_US	100000
+#define NOMEM_RETRY_US	1000		/* after ENOMEM or ENOBUFS */
 
 struct hdr {
 	uint32_t magic;
@@ -134,6 +144,7 @@ static struct {
 	int dflt;			/* the socket's VSYNC_ORDER */
 	struct vsync_member_id me;
 	uint64_t sent, delivered, views;
+	uint64_t retried;		/* calls failed with ENOMEM or ENOBUFS */
 	int have_view, np, left;
 	/* -c: the causal vector in the current view */
 	struct cv_entry cv[VSYNC_MEMBERS_MAX];
@@ -159,10 +170,15 @@ static void say(const char *fmt, ...)
 
 static __noreturn void finish(int code, const char *why)
 {
-	printf("vsync_member %s %u:%u: sent %llu, delivered %llu, views %llu: %s\n",
+	char retried[40] = "";
+
+	if (st.retried)
+		snprintf(retried, sizeof(retried), ", retried %llu",
+			 (unsigned long long)st.retried);
+	printf("vsync_member %s %u:%u: sent %llu, delivered %llu, views %llu%s: %s\n",
 	       opt.group, st.me.node, st.me.port, (unsigned long long)st.sent,
 	       (unsigned long long)st.delivered, (unsigned long long)st.views,
-	       why);
+	       retried, why);
 	if (st.log && fclose(st.log)) {
 		say("log: %s", strerror(errno));
 		code = code ? code : EXIT_SETUP;
@@ -191,6 +207,71 @@ static void on_alarm(int sig)
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 		_exit(EXIT_DEADLINE);
 	_exit(EXIT_DEADLINE);
+}
+
+/*
+ * A call failed with err: if the kernel was only short of memory, count
+ * it, give it a moment and say so (the caller tries again).
+ */
+static int nomem(int err)
+{
+	if (err != ENOMEM && err != ENOBUFS)
+		return 0;
+	st.retried++;
+	usleep(NOMEM_RETRY_US);
+	return 1;
+}
+
+/*
+ * The log's writes, through stdio: a line is written whole, whatever
+ * ENOMEM and short writes come in between, so that allocation failures
+ * injected into this process (tmpfs allocates as the file grows) cost
+ * no line of the log.
+ */
+static ssize_t log_write(void *cookie, const char *buf, size_t len)
+{
+	int fd = (int)(intptr_t)cookie;
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < len) {
+		r = write(fd, buf + done, len - done);
+		if (r >= 0)
+			done += r;
+		else if (errno != EINTR && !nomem(errno))
+			return done ? (ssize_t)done : -1;
+	}
+	return done;
+}
+
+static int log_close(void *cookie)
+{
+	return close((int)(intptr_t)cookie);
+}
+
+/* The log, line-buffered like vsync_log_open()'s, written by log_write(). */
+static FILE *log_open(const char *path)
+{
+	static const cookie_io_functions_t io = {
+		.write = log_write,
+		.close = log_close,
+	};
+	FILE *f;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	f = fopencookie((void *)(intptr_t)fd, "w", io);
+	if (!f || setvbuf(f, NULL, _IOLBF, 1 << 16)) {
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return f;
 }
 
 static uint64_t now_us(void)
@@ -355,6 +436,20 @@ static void check_payload(const struct vsync_item *it, const unsigned char *buf)
 }
 
 /*
+ * The stream ended unasked: how a send fares tells why (ETIMEDOUT: put
+ * out for not reading; ENETDOWN: cut off without its non-primary view).
+ * A send that goes through is logged, as every send is.
+ */
+static const char *send_after_end(void)
+{
+	if (vsync_send_order(st.fd, "x", 1, 0, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return strerror(errno);
+	st.sent++;
+	vsync_log_send(st.log, st.sent, st.dflt, "x", 1);
+	return "it went through";
+}
+
+/*
  * Read and log one item without waiting.  Returns 1 for an item, 0 at the
  * end of the stream, -1 when nothing is queued.
  */
@@ -366,7 +461,7 @@ static int read_one(void)
 	const char *bad;
 
 	if (vsync_recv_item(st.fd, buf, sizeof(buf), MSG_DONTWAIT, &it) < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR || nomem(errno))
 			return -1;
 		broken("recv: %s", strerror(errno));
 	}
@@ -374,7 +469,8 @@ static int read_one(void)
 		if (it.ret)
 			broken("item of %zd bytes without VSYNC_CMSG_INFO", it.ret);
 		if (!st.left && !st.np && !opt.stuck)
-			broken("end of stream without a leave or a non-primary view");
+			broken("end of stream without a leave or a non-primary view; a send then: %s",
+			       send_after_end());
 		return 0;
 	}
 	if (it.msg_flags & MSG_TRUNC)
@@ -458,7 +554,7 @@ static __noreturn void await_nonprimary(void)
 	nonprimary_end();
 }
 
-/* Send message sent+1.  Returns 1 sent, 0 try later (EAGAIN). */
+/* Send message sent+1.  Returns 1 sent, 0 try later (EAGAIN, ENOMEM). */
 static int send_next(void)
 {
 	static unsigned char buf[VSYNC_MSG_MAX];
@@ -470,7 +566,7 @@ static int send_next(void)
 
 	r = vsync_send_order(st.fd, buf, len, order, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (r < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EINTR || nomem(errno))
 			return 0;
 		if (errno == ENETDOWN)
 			await_nonprimary();
@@ -641,6 +737,8 @@ static void join_group(void)
 		finish(EXIT_SETUP, "no socket");
 	}
 	while (vsync_join(st.fd, opt.group)) {
+		if (nomem(errno))
+			continue;
 		if (errno != ENETDOWN) {
 			say("join: %s", strerror(errno));
 			finish(EXIT_SETUP, "join failed");
@@ -698,7 +796,7 @@ int main(int argc, char **argv)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm(opt.deadline);
 	}
-	st.log = vsync_log_open(opt.log_path);
+	st.log = log_open(opt.log_path);
 	if (!st.log) {
 		say("%s: %s", opt.log_path, strerror(errno));
 		exit(EXIT_SETUP);
