@@ -15,6 +15,9 @@
 #                    a VM per kernel, the debug kernel last; the last line
 #                    is "N passed, N failed"
 #   make demo        boot 6.12 and run selftests/vm/demo.sh
+#   make nemesis     a long nemesis campaign before a release: NEMESIS_ARGS
+#                    (default -s 1 -n 300) of selftests/vsync_nemesis.sh on
+#                    KVER (default 6.12; the debug kernel adds failslab)
 #   make fuzz        the packet validator under libFuzzer (clang, ASan,
 #                    UBSan) for FUZZ_SECS seconds (default 60)
 #   make vm-shell    boot a kernel (KVER=..., default 6.12) with a shell
@@ -23,7 +26,8 @@
 # Variables: KVER_61, KVER_612 pin the kernels (default: newest with image and
 # headers in apt); KVERS overrides the list tested (by default the two and
 # KVER_DEBUG, the debug kernel's release: leave that out to skip the debug
-# lane); DEBUG_MEM (its VM's memory, MiB); TEST_TIMEOUT (per test
+# lane); DEBUG_MEM (its VM's memory, MiB); VM_PARALLEL (1: the debug
+# kernel's VM runs beside the others, 0: after them); TEST_TIMEOUT (per test
 # binary in the VM when tests.list gives none, s), VM_TIMEOUT (per VM, s;
 # default: sum of the tests' limits + 300); LINT_FLAGS (add --strict
 # for checkpatch's CHECKs); DEB_PKGS (more packages for deps); V=1.
@@ -38,6 +42,9 @@ BUILD        := build
 CACHE        ?= /var/cache/af_vsync
 VM           := selftests/vm
 TEST_TIMEOUT ?= 300
+# the debug kernel's VM runs beside the stock ones: QEMU's single-threaded
+# TCG keeps one host CPU busy per VM, and these machines have two
+VM_PARALLEL  ?= 1
 VM_TIMEOUT   ?=
 DEB_PKGS     ?=
 LINT_FLAGS   ?= --no-tree -f -q --show-types
@@ -54,8 +61,8 @@ KSRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null
 
 # Kernel versions: $(BUILD)/kvers.mk is written by `make deps` (or here,
 # from apt, when missing). Not read by the goals that do not need it.
-NO_KVER_GOALS := deps check demo clean help lint userspace selftests ksft fuzz \
-		 debug-kernel
+NO_KVER_GOALS := deps check demo nemesis clean help lint userspace selftests \
+		 ksft fuzz debug-kernel
 ifneq ($(filter-out $(NO_KVER_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/kvers.mk
 $(BUILD)/kvers.mk:
@@ -97,13 +104,14 @@ LINT_SRCS := $(filter-out kmod/compat.h,$(wildcard kmod/*.[ch])) uapi/linux/vsyn
 LINT_COMPAT_IGNORE := --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON
 
 .PHONY: all deps module sparse lint userspace selftests ksft check vm-test \
-	demo demo-run vm-shell initramfs clean help fuzz debug-kernel
+	demo demo-run vm-shell initramfs clean help fuzz debug-kernel \
+	nemesis nemesis-run
 .DELETE_ON_ERROR:
 
 all: module userspace selftests
 
 help:
-	$(Q)sed -n '3,35s/^# \{0,1\}//p' Makefile
+	$(Q)sed -n '3,39s/^# \{0,1\}//p' Makefile
 
 deps:
 	$(Q)CACHE=$(CACHE) $(VM)/deps.sh $(BUILD)/kvers.mk $(DEB_PKGS)
@@ -236,15 +244,27 @@ check:
 vm-test: userspace selftests
 	$(Q)rm -f $(BUILD)/summary
 	$(Q)$(MAKE) module initramfs
-	$(Q)pass=0; fail=0; \
-	for k in $(KVERS); do \
+	$(Q)pass=0; fail=0; bg=""; \
+	for k in $(filter $(KVER_DEBUG),$(KVERS)) $(filter-out $(KVER_DEBUG),$(KVERS)); do \
 		case $$k in \
 		$(or $(KVER_DEBUG),-) ) kopt="-r $(DEBUG_ROOT) -M $(DEBUG_MEM)"; \
 			list=$(call klist,$(KVER_DEBUG)) ;; \
 		*) kopt=; list=selftests/tests.list ;; \
 		esac; \
-		$(VM)/run.sh -k $$k $$kopt -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
+		rm -f $(BUILD)/$$k/vm/summary; \
+		set -- $(VM)/run.sh -k $$k $$kopt -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
 			-l $$list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
+		if [ $$k = "$(KVER_DEBUG)" ] && [ "$(VM_PARALLEL)" = 1 ]; then \
+			echo "== $$k: in the background, beside the other kernels"; \
+			"$$@" > $(BUILD)/$$k/vm.out 2>&1 & bg="$$bg $$!:$$k"; \
+		else \
+			"$$@"; \
+		fi; \
+	done; \
+	for j in $$bg; do \
+		wait $${j%%:*}; cat $(BUILD)/$${j#*:}/vm.out; \
+	done; \
+	for k in $(KVERS); do \
 		if read p f < $(BUILD)/$$k/vm/summary; then \
 			pass=$$((pass + p)); fail=$$((fail + f)); \
 		else \
@@ -263,7 +283,28 @@ demo-run: userspace selftests
 	$(Q)$(VM)/run.sh -k $(KVER_612) -i $(BUILD)/$(KVER_612)/initramfs.cpio \
 		-o $(BUILD)/$(KVER_612)/demo -m demo -T 900
 
+# The campaign: one VM, the list is the one nemesis line
+NEMESIS_ARGS ?= -s 1 -n 300
+NEMESIS_SECS ?= 36000
+nemesis:
+	$(Q)$(MAKE) deps
+	$(Q)$(MAKE) nemesis-run
+
 KVER ?= $(KVER_612)
+nemesis-run: userspace selftests
+	$(Q)$(MAKE) module KVERS=$(KVER)
+	$(Q)mkdir -p $(BUILD)/$(KVER)/nemesis
+	$(Q)echo "vsync_nemesis.sh $(NEMESIS_SECS) -b 0 $(NEMESIS_ARGS)" > $(BUILD)/$(KVER)/nemesis.list
+	$(Q)$(VM)/mkinitramfs.sh -k $(KVER) -o $(BUILD)/$(KVER)/nemesis.cpio \
+		$(if $(call kroot,$(KVER)),-r $(call kroot,$(KVER))) \
+		-m $(BUILD)/$(KVER)/af_vsync.ko -u $(BUILD)/userspace -b $(BUILD)/selftests \
+		-t $(BUILD)/$(KVER)/nemesis.list -d $(VM)/demo.sh
+	$(Q)$(VM)/run.sh -k $(KVER) -i $(BUILD)/$(KVER)/nemesis.cpio \
+		$(if $(call kroot,$(KVER)),-r $(call kroot,$(KVER))) -M $(call kmem,$(KVER)) \
+		-o $(BUILD)/$(KVER)/nemesis -l $(BUILD)/$(KVER)/nemesis.list
+	$(Q)grep -E '^# (nemesis:|[0-9]+ passed)|^not ok|VIOLATION|FAILED' \
+		$(BUILD)/$(KVER)/nemesis/results.log || true
+
 vm-shell: userspace
 	$(Q)$(MAKE) selftests || echo "(the selftests did not build: the VM has the tools only)"
 	$(Q)$(MAKE) initramfs KVERS=$(KVER)
