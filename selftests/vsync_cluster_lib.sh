@@ -16,6 +16,8 @@
 #   VS_PORT      UDP port (default: empty = the module's default, 7410)
 #   VS_HB_MS     heartbeat_ms set in every node (default 50)
 #   VS_SUSPECT_MS suspect_ms set in every node (default 600)
+#   VS_READER_TIMEOUT_MS reader_timeout_ms set in every node (default:
+#                the module's)
 #   VS_FAMILY    4 (default) or 6
 #   VS_WAIT      default bound of vs_wait_until, seconds (default 30)
 #
@@ -181,6 +183,10 @@ vs_node_config() {
 	_a=$(vs_addr "$_i" "${2:-$VS_FAMILY}")
 	vs_sysctl_set "$_i" heartbeat_ms "$VS_HB_MS" || return 1
 	vs_sysctl_set "$_i" suspect_ms "$VS_SUSPECT_MS" || return 1
+	if [ -n "$VS_READER_TIMEOUT_MS" ]; then
+		vs_sysctl_set "$_i" reader_timeout_ms "$VS_READER_TIMEOUT_MS" ||
+			return 1
+	fi
 	if [ "$VS_CONFIG" = nl ]; then
 		vs_nl "$_i" set id "$_i" cluster "$VS_CLUSTER" addr "$_a" \
 			${VS_PORT:+port $VS_PORT}

@@ -74,7 +74,8 @@
 #   -f MS    the failure detector: suspect_ms of every node (default
 #            VS_SUSPECT_MS's, 600), heartbeats 12 times as often; a slower
 #            kernel (the debug one) wants more, or it suspects live nodes
-#            all the time and views never settle
+#            all the time and views never settle; the run's bounds and
+#            reader_timeout_ms grow in proportion
 #   SEED...  run these seeds too
 # Without -s, -n or SEED: DEFAULT_SEEDS, sized for make check.
 # Environment: VS_BIN (vsync_member, vsync_check, vsyncctl, vsync_nl,
@@ -157,6 +158,9 @@ T_VIEW=$((T_VIEW * slow))
 T_CONVERGE=$((T_CONVERGE * slow))
 T_GROUP=$((T_GROUP * slow))
 T_EXIT=$((T_EXIT * slow))
+# and so does the time a member may go without reading (30 s): on the
+# debug kernel a member's send can wait that long for the node's stream
+[ "$slow" = 1 ] || VS_READER_TIMEOUT_MS=$((30000 * slow))
 # a member's own bound, past every wait of a run: it ends even if this
 # script does not
 DEADLINE=$(((SECS * 2 + 400) * slow))
