@@ -125,11 +125,13 @@
  *   line's c=, else its S line's) only after every entry q/s of the vector
  *   that was delivered in the same view: q#s (delivered in one view by
  *   everyone, see 3) is delivered earlier in that view if it belongs to
- *   it; it cannot belong to a later view.  An entry nobody logged
- *   delivering belongs to the view its sender had installed at the send
- *   (else to the delivery's view).  The D line's vector equals the S
- *   line's, and every D line's the others'.  FIFO messages (order 1)
- *   promise no causal order and are exempt, but with -1.
+ *   it; it cannot belong to a later view (in a lone view, see 3, one
+ *   the member delivered there earlier is in its place).  An entry
+ *   nobody logged delivering belongs to the view its sender had
+ *   installed at the send (else to the delivery's view).  The D line's
+ *   vector equals the S line's, and every D line's the others'.  FIFO
+ *   messages (order 1) promise no causal order and are exempt, but with
+ *   -1.
  * 7 total: same global_seq means the same message everywhere, a message has
  *   one global_seq (deliveries in lone views exempt, see 3), and each member delivers TOTAL/SAFE messages (all
  *   messages with -1) in increasing global_seq; with -1, global_seq is
@@ -1513,7 +1515,8 @@ static int cv_eq(const struct event *a, const struct event *b)
  * before it.  If q#s was delivered in the view of this delivery (a message
  * has one view everywhere, guarantee 3), this member must have delivered it
  * earlier in that view.  A message delivered in an older view comes first
- * anyway; one in a later view cannot have happened before.  When nobody
+ * anyway; one in a later view cannot have happened before, unless this
+ * is a lone view and the member delivered it earlier here.  When nobody
  * logged delivering q#s, it belongs to the view the sender had installed
  * when it sent (S), else to the view of this delivery.  FIFO messages
  * (order 1) promise no causal order and are exempt, but with -1 (one total
@@ -1523,7 +1526,7 @@ static void check_causal(void)
 {
 	long *mark = xrealloc(NULL, nmsgs * sizeof(*mark)), stamp = 0, i, x;
 	char d[64], dx[64], c1[256], c2[256];
-	int mi, k, j;
+	int mi, k, j, lone;
 
 	for (i = 0; i < nmsgs; i++)
 		mark[i] = -1;
@@ -1531,13 +1534,16 @@ static void check_causal(void)
 		struct member *m = &members[mi];
 
 		stamp++;
+		lone = 0;
 		for (k = 0; k < m->nev; k++) {
 			const struct event *e = &m->ev[k], *vec = NULL, *ref;
 			struct msg *g;
 			uint64_t vx;
 
-			if (e->type == EV_V)
+			if (e->type == EV_V) {
 				stamp++;
+				lone = e->lone;
+			}
 			if (e->type != EV_D)
 				continue;
 			g = &msgs[e->msg];
@@ -1565,6 +1571,13 @@ static void check_causal(void)
 				ncausal++;
 				for (j = 0; j < vec->ncv; j++) {
 					x = msg_find(m->group, vec->cv[j].id, vec->cv[j].seq);
+					/*
+					 * A lone view has the member's own order only
+					 * (see 3): a cause delivered earlier in it is in
+					 * its place, in whatever view the others put it.
+					 */
+					if (lone && x >= 0 && mark[x] == stamp)
+						continue;
 					if (x >= 0 && msgs[x].delivered)
 						vx = msgs[x].d_view;
 					else

@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=72
+NTESTS=74
 n=0
 failed=0
 
@@ -445,17 +445,36 @@ expect np_g9_own_message_ordered_in_the_cut_view_passes 0 "$d"
 # gseq 4, which the side that goes on orders again in view 3, where gseq 4
 # is A's #2.  Only a member whose next view is non-primary (or whose log
 # ends) may be so alone.
-d=$(mknp np_lone)
-after "$d/b.log" "D 2 2:1 1 3 1 2 58637fda" "S 2 3 1 f70c4715"
-for f in a b; do
-	after "$d/$f.log" "D 3 1:1 2 4 3 1 f40c425c" "D 3 2:1 2 5 3 1 f70c4715"
-done
-after "$d/c.log" "S 2 3 1 ff0c53ad" "D 2 2:1 2 4 3 1 f70c4715"
-after "$d/d.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 2:1 2 4 3 1 f70c4715"
+# mklone NAME (in $(...): its d is its own)
+mklone() {
+	d=$(mknp "$1")
+	after "$d/b.log" "D 2 2:1 1 3 1 2 58637fda" "S 2 3 1 f70c4715"
+	for f in a b; do
+		after "$d/$f.log" "D 3 1:1 2 4 3 1 f40c425c" "D 3 2:1 2 5 3 1 f70c4715"
+	done
+	after "$d/c.log" "S 2 3 1 ff0c53ad" "D 2 2:1 2 4 3 1 f70c4715"
+	after "$d/d.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 2:1 2 4 3 1 f70c4715"
+	echo "$d"
+}
+d=$(mklone np_lone)
 expect np_lone_delivery_in_last_primary_view_passes 0 "$d"
 
 rep "$d/c.log" "$NP" "L"
 expect lone_delivery_without_non_primary_view 3 "$d"
+
+# ...and what D sends there after it, causally, depends on B's #2 in the
+# order of its side: that the others put B's #2 in view 3 breaks no causal
+# order for C and D
+d=$(mklone np_lone_causal)
+after "$d/c.log" "D 2 2:1 2 4 3 1 f70c4715" "D 2 3:2 1 5 2 1 e30c5c15 c=2:1/2"
+after "$d/d.log" "D 2 2:1 2 4 3 1 f70c4715" "S 1 2 1 e30c5c15 c=2:1/2"
+after "$d/d.log" "S 1 2 1 e30c5c15 c=2:1/2" "D 2 3:2 1 5 2 1 e30c5c15 c=2:1/2"
+expect np_lone_causal_after_own_delivery_passes 0 "$d"
+
+# but C must have delivered B's #2 itself first
+del "$d/c.log" "D 2 2:1 2 4 3 1 f70c4715"
+after "$d/c.log" "D 2 3:2 1 5 2 1 e30c5c15 c=2:1/2" "D 2 2:1 2 4 3 1 f70c4715"
+expect np_lone_causal_before_its_cause 6 "$d"
 
 # logs that end abruptly: C killed in view 3
 d=$(mk cut_short)
