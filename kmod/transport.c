@@ -288,10 +288,17 @@ static void vsync_rx_work(struct work_struct *work)
 	struct sk_buff *skb;
 	int budget = 64;
 
-	mutex_lock(&vn->stream_lock);
-	while (budget-- && (skb = skb_dequeue(&vn->rxq)))
+	/*
+	 * The stream lock is taken for each packet, not for the batch: a
+	 * socket call waiting for it gets in after one packet, and one can
+	 * take milliseconds (its sends cross the whole stack of a debug
+	 * kernel, or of a busy one).
+	 */
+	while (budget-- && (skb = skb_dequeue(&vn->rxq))) {
+		mutex_lock(&vn->stream_lock);
 		vsync_node_rcv(vn, skb);
-	mutex_unlock(&vn->stream_lock);
+		mutex_unlock(&vn->stream_lock);
+	}
 	/* yield between batches; go on if more is waiting */
 	if (!skb_queue_empty(&vn->rxq) && !READ_ONCE(vn->stopping))
 		queue_work(vsync_wq, &vn->rx_work);
