@@ -558,7 +558,12 @@ static void vsync_subq_room(struct vsync_net *vn)
 	}
 }
 
-/* Apply the entry at position have + 1; takes @ent. */
+/*
+ * Apply the entry at position have + 1; takes @ent.  What waits in the
+ * delivery queue is given to the groups by the caller's walk, once for all
+ * it applied in a row: a walk per entry made a burst of n entries behind a
+ * waiting one cost n walks of n.
+ */
 static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 {
 	const struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
@@ -574,13 +579,11 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 	}
 	if (vn->view.n <= 1 || !vn->udp)
 		vn->ord.stable = vn->ord.have;	/* no one else to wait for */
-	if (skb_queue_empty(&vn->ord.dq) && vsync_deliverable(vn, ent)) {
+	if (skb_queue_empty(&vn->ord.dq) && vsync_deliverable(vn, ent))
 		vsync_deliver_one(vn, ent);
-	} else {
+	else
 		__skb_queue_tail(&vn->ord.dq,
 				 skb_clone(ent, GFP_KERNEL | __GFP_NOFAIL));
-		vsync_deliver_ready(vn);
-	}
 
 	if (cb->origin == vn->node_id) {
 		full = skb_queue_len(&vn->ord.subq) >= VSYNC_SUBQ_MAX;
@@ -594,7 +597,10 @@ static void vsync_apply(struct vsync_net *vn, struct sk_buff *ent)
 	vsync_trim(vn);
 }
 
-/* Sequencer: give @ent (taken) the next position and send it out. */
+/*
+ * Sequencer: give @ent (taken) the next position and send it out; the
+ * caller walks the delivery queue.
+ */
 static void vsync_sequence(struct vsync_net *vn, struct sk_buff *ent)
 {
 	struct vsync_ent_cb *cb = VSYNC_ENT_CB(ent);
@@ -649,6 +655,7 @@ static void vsync_seq_own(struct vsync_net *vn)
 {
 	struct vsync_subtab *t = vsync_tab(vn, vn->node_id);
 	struct sk_buff *skb, *c;
+	bool any = false;
 
 	if (!t)
 		return;
@@ -662,7 +669,10 @@ static void vsync_seq_own(struct vsync_net *vn)
 		 */
 		c = skb_clone(skb, GFP_KERNEL | __GFP_NOFAIL);
 		vsync_sequence(vn, c);
+		any = true;
 	}
+	if (any)
+		vsync_deliver_ready(vn);
 }
 
 /* Take @ent (its cb type set) as this node's next submission. */
@@ -721,6 +731,7 @@ static void vsync_rcv_submit(struct vsync_net *vn, struct vsync_peer *p,
 	cb->origin = p->node_id;
 	cb->sub = sub;
 	vsync_sequence(vn, skb);
+	vsync_deliver_ready(vn);
 }
 
 /*
@@ -879,6 +890,7 @@ static void vsync_rcv_entry(struct vsync_net *vn, struct vsync_peer *p,
 	if (seq == vn->ord.have + 1 && vsync_may_apply(vn, seq)) {
 		vsync_apply(vn, skb);
 		vsync_apply_held(vn);
+		vsync_deliver_ready(vn);
 		vsync_stable_to(vn, stable);
 	} else {
 		vsync_hold(vn, skb);
@@ -1013,6 +1025,8 @@ static void vsync_seq_state(struct vsync_net *vn, const struct vsync_commit *c)
 		msg_set_u64(e, 2 + 3 * i, t ? t->sub : 0);
 	}
 	vsync_seq_system(vn, skb, VSYNC_ENT_SYNC);
+	/* after the loop: a delivery may drop a group */
+	vsync_deliver_ready(vn);
 }
 
 /*
