@@ -20,6 +20,10 @@
 #                the module's)
 #   VS_FAMILY    4 (default) or 6
 #   VS_WAIT      default bound of vs_wait_until, seconds (default 30)
+#   VS_SLOW      a slower kernel (the debug kernel): a factor, default 1.
+#                The failure detector's defaults (VS_HB_MS, VS_SUSPECT_MS,
+#                VS_READER_TIMEOUT_MS's 30 s) and every vs_wait_until bound
+#                grow by it; vs_slow SECS scales a script's own bounds
 #
 # Main calls:
 #   vs_cluster_create N       hub + N nodes, configured, full static mesh
@@ -69,8 +73,14 @@ VS_BIN=${VS_BIN:-$VS_LIB_DIR}
 VS_CONFIG=${VS_CONFIG:-ctl}
 VS_CLUSTER=${VS_CLUSTER:-7}
 VS_PORT=${VS_PORT:-}
-VS_HB_MS=${VS_HB_MS:-50}
-VS_SUSPECT_MS=${VS_SUSPECT_MS:-600}
+VS_SLOW=${VS_SLOW:-1}
+case $VS_SLOW in
+''|0|*[!0-9]*) echo "VS_SLOW=$VS_SLOW: not a factor" >&2; exit 2 ;;
+esac
+VS_HB_MS=${VS_HB_MS:-$((50 * VS_SLOW))}
+VS_SUSPECT_MS=${VS_SUSPECT_MS:-$((600 * VS_SLOW))}
+[ "$VS_SLOW" = 1 ] ||
+	VS_READER_TIMEOUT_MS=${VS_READER_TIMEOUT_MS:-$((30000 * VS_SLOW))}
 VS_FAMILY=${VS_FAMILY:-4}
 VS_WAIT=${VS_WAIT:-30}
 
@@ -275,11 +285,16 @@ vs_nap() {
 	sleep 0.1 2>/dev/null || sleep 1
 }
 
+# vs_slow SECS: a bound of SECS seconds on this kernel (times VS_SLOW)
+vs_slow() {
+	echo $(($1 * VS_SLOW))
+}
+
 # vs_wait_until SECS CMD...: run CMD until it succeeds; fails after SECS
-# seconds (a bound, not an expectation)
+# seconds, times VS_SLOW (a bound, not an expectation)
 vs_wait_until() {
 	local _end _limit
-	_limit=$1
+	_limit=$(($1 * VS_SLOW))
 	shift
 	_end=$(( $(date +%s) + _limit ))
 	while :; do

@@ -43,7 +43,7 @@ NMSG=60
 IVL=20000
 SIZE=200
 CLASSES=fifo,total,safe,causal,default
-DEADLINE=150
+DEADLINE=$(vs_slow 150)
 T_VIEW=30
 T_EXIT=60
 

@@ -72,10 +72,10 @@
 #   -d SECS  seconds of faults a run draws (default 10)
 #   -b SECS  the budget: VSYNC_NEMESIS_BUDGET's, which it overrides
 #   -f MS    the failure detector: suspect_ms of every node (default
-#            VS_SUSPECT_MS's, 600), heartbeats 12 times as often; a slower
-#            kernel (the debug one) wants more, or it suspects live nodes
-#            all the time and views never settle; the run's bounds and
-#            reader_timeout_ms grow in proportion
+#            VS_SUSPECT_MS's, 600 times VS_SLOW), heartbeats 12 times as
+#            often; a slower kernel (the debug one) wants more, or it
+#            suspects live nodes all the time and views never settle; the
+#            run's bounds and reader_timeout_ms grow in proportion
 #   SEED...  run these seeds too
 # Without -s, -n or SEED: DEFAULT_SEEDS, sized for make check.
 # Environment: VS_BIN (vsync_member, vsync_check, vsyncctl, vsync_nl,
@@ -164,6 +164,9 @@ T_EXIT=$((T_EXIT * slow))
 # a member's own bound, past every wait of a run: it ends even if this
 # script does not
 DEADLINE=$(((SECS * 2 + 400) * slow))
+# the bounds above have grown already: the library's waits must not again
+# shellcheck disable=SC2034 # read by vs_wait_until
+VS_SLOW=1
 SEEDS="$*"
 if [ -n "$first$runs" ]; then
 	SEEDS="$SEEDS $(seq "${first:-1}" $((${first:-1} + ${runs:-1} - 1)) | tr '\n' ' ')"

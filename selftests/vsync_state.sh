@@ -45,7 +45,7 @@ T_NODES=30
 T_VIEW=30
 T_STATE=180
 T_EXIT=90
-DEADLINE=400
+DEADLINE=$(vs_slow 400)
 
 SCENS=${*:-a b c d e f}
 
@@ -159,7 +159,7 @@ exited() {
 quit() {
 	local e pid rc name vs_pid_quitter
 	vs_pid_quitter=""
-	vs_spawn "$1" quitter "$KV" -g "$group" -Q -o "$dir/quitter.log" -d 60
+	vs_spawn "$1" quitter "$KV" -g "$group" -Q -o "$dir/quitter.log" -d "$(vs_slow 60)"
 	REPLICAS="$REPLICAS quitter:$1:$vs_pid_quitter:0"
 	vs_wait_until $T_EXIT exited
 	for e in $REPLICAS; do
