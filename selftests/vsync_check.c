@@ -146,8 +146,10 @@
  *   message was delivered in, delivers one of its later messages, or drains
  *   its queue after leaving (X), has delivered its own message.  Messages
  *   sent in the view that a non-primary view ends, or delivered by the
- *   others in that view (sent in an earlier one, ordered late), are exempt
- *   from the first and the last rule: they may be lost with the partition.
+ *   others in that view (sent in an earlier one, ordered late), or sent in
+ *   an earlier one and delivered by nobody (still unordered when that view
+ *   began), are exempt from the first and the last rule: they may be lost
+ *   with the partition.
  * 10 state transfer: each R has the LEN and CKSUM of its donor's T for the
  *   same view; joiner and donor are members of that view (if some log
  *   installed it).  A donor without a log, or whose log ends without X
@@ -1451,10 +1453,16 @@ static void check_self_delivery(void)
 			if (e->type != EV_S || got[e->seq])
 				continue;
 			g = &msgs[e->msg];
-			/* sent in the view the partition ended, or that
-			 * the others delivered it in: maybe lost with it */
+			/*
+			 * Sent in the view the partition ended, or that the
+			 * others delivered it in, or sent before it and
+			 * delivered by nobody (the member had not read that
+			 * view yet, or its socket carried the message into
+			 * it unordered): maybe lost with it.
+			 */
 			lost = m->np && (e->view_id == m->np_from ||
-					 (g->delivered && g->d_view == m->np_from));
+					 (g->delivered && g->d_view == m->np_from) ||
+					 (!g->delivered && e->view_id < m->np_from));
 			if (!lost && g->delivered && m->max_view > g->d_view)
 				violation(9, m->file, e->line,
 					  "member " MIDF " did not deliver its own message #%llu of view %llu but installed view %llu",

@@ -19,7 +19,7 @@ done
 tmp=$(mktemp -d "$base/vsync_check_selftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-NTESTS=74
+NTESTS=76
 n=0
 failed=0
 
@@ -422,15 +422,31 @@ d=$(mknp np_g2)
 del "$d/d.log" "D 2 2:1 1 3 1 2 58637fda"
 expect np_g2_different_sets_before_non_primary 2 "$d"
 
-# only messages of the view that the non-primary view ends may be lost
+# a partition may take a member's own messages that nobody delivered, but
+# not one before a later one it delivered
 d=$(mknp np_g9)
 for f in a b c; do
 	del "$d/$f.log" "D 1 3:1 1 2 3 3 1a47e90b"
 done
-expect np_g9_own_message_of_earlier_view_missing 9 "$d"
+for f in c d; do
+	after "$d/$f.log" "D 2 2:1 1 3 1 2 58637fda" "D 2 3:1 2 4 3 1 ff0c53ad"
+done
+expect np_g9_own_message_missing_before_a_later_one 9 "$d"
 
 # C's #2, sent in view 1, is ordered late: A and B deliver it in view 2,
 # the view C's partition ended, before C could: it may be lost for C
+# C's #2, logged in view 1, still unordered when view 2 began (C read view
+# 2 late, or its socket carried it there): lost with the partition too
+d=$(mknp np_g9_unordered)
+del "$d/c.log" "S 2 3 1 ff0c53ad"
+after "$d/c.log" "D 1 3:1 1 2 3 3 1a47e90b" "S 2 3 1 ff0c53ad"
+expect np_g9_own_message_unordered_into_the_cut_view_passes 0 "$d"
+
+# but not without the partition: C leaves instead
+rep "$d/c.log" "$NP" "L"
+rep "$d/d.log" "$NP" "L"
+expect g9_own_message_unordered_then_leave 9 "$d"
+
 d=$(mknp np_g9_late)
 del "$d/c.log" "S 2 3 1 ff0c53ad"
 after "$d/c.log" "D 1 3:1 1 2 3 3 1a47e90b" "S 2 3 1 ff0c53ad"
