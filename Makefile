@@ -12,8 +12,8 @@
 #   make userspace   libvsync.a, vsyncctl, vsync-demo in build/userspace
 #   make selftests   the selftests in build/selftests
 #   make check       all of the above (but sparse/lint), then the selftests in
-#                    a VM per kernel, the debug kernel last; the last line
-#                    is "N passed, N failed"
+#                    a VM per stock kernel and two for the debug kernel (its
+#                    list in two parts); the last line is "N passed, N failed"
 #   make demo        boot 6.12 and run selftests/vm/demo.sh
 #   make nemesis     a long nemesis campaign before a release: NEMESIS_ARGS
 #                    (default -s 1 -n 300) of selftests/vsync_nemesis.sh on
@@ -26,8 +26,8 @@
 # Variables: KVER_61, KVER_612 pin the kernels (default: newest with image and
 # headers in apt); KVERS overrides the list tested (by default the two and
 # KVER_DEBUG, the debug kernel's release: leave that out to skip the debug
-# lane); DEBUG_MEM (its VM's memory, MiB); VM_PARALLEL (1: the debug
-# kernel's VM runs beside the others, 0: after them); TEST_TIMEOUT (per test
+# lanes); DEBUG_MEM (its VMs' memory, MiB); VM_PARALLEL (1: two VMs at a
+# time, 0: one after another); TEST_TIMEOUT (per test
 # binary in the VM when tests.list gives none, s), VM_TIMEOUT (per VM, s;
 # default: sum of the tests' limits + 300); LINT_FLAGS (add --strict
 # for checkpatch's CHECKs); DEB_PKGS (more packages for deps); V=1.
@@ -42,8 +42,8 @@ BUILD        := build
 CACHE        ?= /var/cache/af_vsync
 VM           := selftests/vm
 TEST_TIMEOUT ?= 300
-# the debug kernel's VM runs beside the stock ones: QEMU's single-threaded
-# TCG keeps one host CPU busy per VM, and these machines have two
+# two VMs at a time: QEMU's single-threaded TCG keeps one host CPU busy per
+# VM, and these machines have two
 VM_PARALLEL  ?= 1
 VM_TIMEOUT   ?=
 DEB_PKGS     ?=
@@ -88,6 +88,8 @@ kroot = $(if $(filter $(KVER_DEBUG),$(1)),$(DEBUG_ROOT))
 kmem  = $(if $(filter $(KVER_DEBUG),$(1)),$(DEBUG_MEM),1024)
 # $(call klist,KVER): the tests KVER runs
 klist = $(if $(filter $(KVER_DEBUG),$(1)),selftests/tests.debug.list,selftests/tests.list)
+# $(call kparts,KVER): the parts of its list, one VM each (0: the whole)
+kparts = $(if $(filter $(KVER_DEBUG),$(1)),1 2,0)
 
 # kselftest headers and checkpatch, extracted once per linux-source version
 KSFT     := $(CACHE)/ksft-$(subst ~,_,$(or $(KSRC_VER),none))
@@ -229,46 +231,69 @@ initramfs: $(foreach k,$(KVERS),initramfs-$(k))
 	@:
 
 initramfs-%: $(BUILD)/%/af_vsync.ko
-	@echo "  INITRD  $(BUILD)/$*/initramfs.cpio"
-	$(Q)$(VM)/mkinitramfs.sh -k $* -o $(BUILD)/$*/initramfs.cpio \
-		$(if $(call kroot,$*),-r $(call kroot,$*)) \
-		-m $(BUILD)/$*/af_vsync.ko -u $(BUILD)/userspace \
-		$(if $(wildcard $(BUILD)/selftests),-b $(BUILD)/selftests) \
-		-t $(call klist,$*) \
-		-d $(VM)/demo.sh
+	$(Q)mkinit() { \
+		echo "  INITRD  $$1"; \
+		$(VM)/mkinitramfs.sh -k $* -o $$1 \
+			$(if $(call kroot,$*),-r $(call kroot,$*)) \
+			-m $(BUILD)/$*/af_vsync.ko -u $(BUILD)/userspace \
+			$(if $(wildcard $(BUILD)/selftests),-b $(BUILD)/selftests) \
+			-t $$2 -d $(VM)/demo.sh; \
+	}; \
+	mkinit $(BUILD)/$*/initramfs.cpio $(call klist,$*) && \
+	for p in $(call kparts,$*); do \
+		[ $$p = 0 ] && continue; \
+		awk -v part=$$p '/^--$$/ { n++; next } n + 1 == part' \
+			$(call klist,$*) > $(BUILD)/$*/tests.$$p.list && \
+		mkinit $(BUILD)/$*/initramfs.$$p.cpio $(BUILD)/$*/tests.$$p.list || exit 1; \
+	done
 
 check:
 	$(Q)$(MAKE) deps
 	$(Q)$(MAKE) vm-test
 
+# A lane is one VM: KVER:0 runs tests.list, KVER:N the Nth part of the
+# debug list.  With VM_PARALLEL=1 the lanes form two queues, one per host
+# CPU, the first part of the debug list heading one and the last ending
+# the other, so that the slow debug kernel never runs alone on one CPU.
+LANES = $(foreach k,$(filter $(KVER_DEBUG),$(KVERS)),$(k):1) \
+	$(foreach k,$(filter-out $(KVER_DEBUG),$(KVERS)),$(k):0) \
+	$(foreach k,$(filter $(KVER_DEBUG),$(KVERS)),$(k):2)
+
 vm-test: userspace selftests
 	$(Q)rm -f $(BUILD)/summary
 	$(Q)$(MAKE) module initramfs
-	$(Q)pass=0; fail=0; bg=""; \
-	for k in $(filter $(KVER_DEBUG),$(KVERS)) $(filter-out $(KVER_DEBUG),$(KVERS)); do \
-		case $$k in \
-		$(or $(KVER_DEBUG),-) ) kopt="-r $(DEBUG_ROOT) -M $(DEBUG_MEM)"; \
-			list=$(call klist,$(KVER_DEBUG)) ;; \
-		*) kopt=; list=selftests/tests.list ;; \
-		esac; \
-		rm -f $(BUILD)/$$k/vm/summary; \
-		set -- $(VM)/run.sh -k $$k $$kopt -i $(BUILD)/$$k/initramfs.cpio -o $(BUILD)/$$k/vm \
-			-l $$list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
-		if [ $$k = "$(KVER_DEBUG)" ] && [ "$(VM_PARALLEL)" = 1 ]; then \
-			echo "== $$k: in the background, beside the other kernels"; \
-			"$$@" > $(BUILD)/$$k/vm.out 2>&1 & bg="$$bg $$!:$$k"; \
-		else \
-			"$$@"; \
+	$(Q)lane() { \
+		k=$${1%:*}; p=$${1##*:}; cpio=initramfs.cpio; out=vm; \
+		list=selftests/tests.list; kopt=; \
+		if [ $$p != 0 ]; then \
+			cpio=initramfs.$$p.cpio; out=vm.$$p; list=$(BUILD)/$$k/tests.$$p.list; \
 		fi; \
+		[ $$k = "$(KVER_DEBUG)" ] && kopt="-r $(DEBUG_ROOT) -M $(DEBUG_MEM)"; \
+		rm -f $(BUILD)/$$k/$$out/summary; \
+		$(VM)/run.sh -k $$k $$kopt -i $(BUILD)/$$k/$$cpio -o $(BUILD)/$$k/$$out \
+			-l $$list -t $(TEST_TIMEOUT) $(if $(VM_TIMEOUT),-T $(VM_TIMEOUT)); \
+	}; \
+	queue() { for l in "$$@"; do lane $$l; done; }; \
+	set -- $(LANES); half=$$((($$# + 1) / 2)); first=""; rest=""; i=0; \
+	for l in "$$@"; do \
+		i=$$((i + 1)); \
+		if [ $$i -le $$half ]; then first="$$first $$l"; else rest="$$rest $$l"; fi; \
 	done; \
-	for j in $$bg; do \
-		wait $${j%%:*}; cat $(BUILD)/$${j#*:}/vm.out; \
-	done; \
-	for k in $(KVERS); do \
-		if read p f < $(BUILD)/$$k/vm/summary; then \
-			pass=$$((pass + p)); fail=$$((fail + f)); \
+	if [ "$(VM_PARALLEL)" = 1 ] && [ -n "$$rest" ]; then \
+		echo "== in the background:$$first"; \
+		queue $$first > $(BUILD)/lanes.out 2>&1 & bg=$$!; \
+		queue $$rest; \
+		wait $$bg; cat $(BUILD)/lanes.out; \
+	else \
+		queue "$$@"; \
+	fi; \
+	pass=0; fail=0; \
+	for l in "$$@"; do \
+		k=$${l%:*}; p=$${l##*:}; out=vm; [ $$p = 0 ] || out=vm.$$p; \
+		if read pp ff < $(BUILD)/$$k/$$out/summary; then \
+			pass=$$((pass + pp)); fail=$$((fail + ff)); \
 		else \
-			fail=$$((fail + 1)); \
+			echo "$$l: no summary"; fail=$$((fail + 1)); \
 		fi; \
 	done; \
 	echo "$$pass passed, $$fail failed" | tee $(BUILD)/summary; \
