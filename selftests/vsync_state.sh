@@ -407,6 +407,8 @@ run() {
 		echo "ok $n $desc"
 	else
 		echo "# $scen: ${why:-failed}"
+		# shellcheck disable=SC2046 # one node a word
+		vs_diag $($VS_IP netns list | sed -n 's/^n\([0-9]*\).*/\1/p')
 		for m in $(echo "$REPLICAS" | tr ' ' '\n' | cut -d: -f1); do
 			sed "s/^/# $scen: $m: /" "/tmp/vs_$m.out" 2>/dev/null | tail -n 3
 			tail -n 3 "$dir/$m.log" 2>/dev/null | sed "s/^/# $scen: $m.log: /"
