@@ -293,7 +293,17 @@ static void donate(struct replica *r, uint64_t xfer)
 			if (errno != EAGAIN && errno != EINTR)
 				die("send state: %s", strerror(errno));
 			poll(&(struct pollfd){ .fd = vsync_fd(h),
-					       .events = POLLOUT }, 1, 100);
+					       .events = POLLOUT | POLLIN },
+			     1, 100);
+			/*
+			 * Read meanwhile: a donor whose queue stays full for
+			 * reader_timeout_ms is put out of the group.  What it
+			 * reads is past the snapshot; a donor view read here
+			 * donates the newer state, and this older duty's next
+			 * piece then fails with EINVAL.
+			 */
+			if (!read_all(r, 0))
+				die("end of stream while donating");
 		}
 		off += n;
 		if (r->piece_ms && !last)
