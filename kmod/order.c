@@ -44,6 +44,11 @@
 #define VSYNC_WINDOW		1024	/* sequencer: entries above stable */
 #define VSYNC_OOO_MAX		1024	/* entries held above a gap */
 #define VSYNC_BURST		32	/* entries resent to a node at once */
+/*
+ * ... and bytes: 32 state pieces of 32 KiB every retransmit interval
+ * buried a slow sequencer (the debug kernel) in copies it dropped unread.
+ */
+#define VSYNC_BURST_BYTES	65536
 #define VSYNC_ACK_EVERY		16	/* entries between two ACKs */
 
 bool vsync_is_sequencer(struct vsync_net *vn)
@@ -742,7 +747,7 @@ static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
 			 unsigned long age)
 {
 	struct sk_buff *skb;
-	u32 n = 0;
+	u32 n = 0, bytes = 0;
 
 	skb_queue_walk(&vn->ord.log, skb) {
 		if (VSYNC_ENT_CB(skb)->seq <= have)
@@ -752,7 +757,8 @@ static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
 		VSYNC_ENT_CB(skb)->sent = jiffies;
 		vsync_send_order(vn, skb, to);
 		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-		if (++n == VSYNC_BURST)
+		bytes += skb->len;
+		if (++n == VSYNC_BURST || bytes >= VSYNC_BURST_BYTES)
 			break;
 	}
 }
@@ -940,7 +946,7 @@ bool vsync_order_tick(struct vsync_net *vn)
 		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
 	struct sk_buff *skb;
 	bool busy = false;
-	u32 i, n = 0;
+	u32 i, n = 0, bytes = 0;
 
 	lockdep_assert_held(&vn->stream_lock);
 	if (!vn->udp || !vn->view.n)
@@ -961,7 +967,9 @@ bool vsync_order_tick(struct vsync_net *vn)
 					continue;
 				vsync_send_submit(vn, skb);
 				VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-				if (++n == VSYNC_BURST)
+				bytes += skb->len;
+				if (++n == VSYNC_BURST ||
+				    bytes >= VSYNC_BURST_BYTES)
 					break;
 			}
 		}
