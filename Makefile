@@ -253,8 +253,8 @@ check:
 
 # A lane is one VM: KVER:0 runs tests.list, KVER:N the Nth part of the
 # debug list.  With VM_PARALLEL=1 the lanes form two queues, one per host
-# CPU, the first part of the debug list heading one and the last ending
-# the other, so that the slow debug kernel never runs alone on one CPU.
+# CPU: the first part of the debug list heads one and the last ends the
+# other, so that neither CPU idles while the slow debug kernel runs.
 LANES = $(foreach k,$(filter $(KVER_DEBUG),$(KVERS)),$(k):1) \
 	$(foreach k,$(filter-out $(KVER_DEBUG),$(KVERS)),$(k):0) \
 	$(foreach k,$(filter $(KVER_DEBUG),$(KVERS)),$(k):2)
