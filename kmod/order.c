@@ -181,6 +181,13 @@ static void vsync_send_ack(struct vsync_net *vn, u32 to, u32 flags)
 	}
 }
 
+/* Count @skb into a resend burst; true once the burst is full. */
+static bool vsync_burst_full(u32 *n, u32 *bytes, const struct sk_buff *skb)
+{
+	*bytes += skb->len;
+	return ++*n == VSYNC_BURST || *bytes >= VSYNC_BURST_BYTES;
+}
+
 /* Free what every node holds. */
 static void vsync_trim(struct vsync_net *vn)
 {
@@ -757,8 +764,7 @@ static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
 		VSYNC_ENT_CB(skb)->sent = jiffies;
 		vsync_send_order(vn, skb, to);
 		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-		bytes += skb->len;
-		if (++n == VSYNC_BURST || bytes >= VSYNC_BURST_BYTES)
+		if (vsync_burst_full(&n, &bytes, skb))
 			break;
 	}
 }
@@ -967,9 +973,7 @@ bool vsync_order_tick(struct vsync_net *vn)
 					continue;
 				vsync_send_submit(vn, skb);
 				VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-				bytes += skb->len;
-				if (++n == VSYNC_BURST ||
-				    bytes >= VSYNC_BURST_BYTES)
+				if (vsync_burst_full(&n, &bytes, skb))
 					break;
 			}
 		}
