@@ -120,6 +120,8 @@ struct vsync_ostate {
 	struct sk_buff_head ooo;	/* received entries above have + 1 */
 	struct sk_buff_head subq;	/* own submissions not yet applied */
 	u64 sub_next;			/* id of the next own submission */
+	u64 resub_first;		/* first of our last resend */
+	u32 resub_shift;		/* its timeout: the interval << this */
 	u32 n_tab;
 	struct vsync_subtab tab[VSYNC_NODES_MAX];
 	/* sequencer: what view.nodes[i] reported applied, now and a tick ago */
@@ -148,6 +150,10 @@ struct vsync_peer {
 	u32 view_size;
 	bool view_primary;
 	bool view_frozen;
+	/* resends to it (order.c): the last burst's end and time, backoff */
+	u64 rs_top;
+	unsigned long rs_at;
+	u32 rs_shift;
 };
 
 /* What VSYNC_CMD_NODE_SET asks for; fields not in @set keep their value. */

@@ -50,6 +50,7 @@
  */
 #define VSYNC_BURST_BYTES	65536
 #define VSYNC_ACK_EVERY		16	/* entries between two ACKs */
+#define VSYNC_RS_SHIFT_MAX	5	/* a resend waits 32 intervals at most */
 
 bool vsync_is_sequencer(struct vsync_net *vn)
 {
@@ -749,13 +750,35 @@ static void vsync_rcv_submit(struct vsync_net *vn, struct vsync_peer *p,
 /*
  * Resend to @to what it lacks after @have, as far as we hold it; with @age,
  * only entries sent that long ago (the answer may still be on its way).
+ *
+ * Resends to a node are paced: while a burst to it is not all there, no
+ * other goes before the burst's timeout, which doubles each time it runs
+ * out and halves each time a burst arrives whole.  Unpaced, a node slower
+ * than the rate of requests (gap ACKs, a view's end fetched at every
+ * COMMIT) gets a burst per request: its receive queue fills with copies of
+ * the same entries, and a burst it asked for waits behind thousands of
+ * them, its heartbeats too.
  */
 static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
 			 unsigned long age)
 {
+	const unsigned long rto =
+		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
+	struct vsync_peer *p = vsync_peer_by_id(vn, to);
 	struct sk_buff *skb;
 	u32 n = 0, bytes = 0;
+	u64 top = 0;
 
+	if (!p)
+		return;
+	if (have < p->rs_top) {
+		if (time_before(jiffies, p->rs_at + (rto << p->rs_shift)))
+			return;
+		if (p->rs_shift < VSYNC_RS_SHIFT_MAX)
+			p->rs_shift++;
+	} else if (p->rs_shift) {
+		p->rs_shift--;
+	}
 	skb_queue_walk(&vn->ord.log, skb) {
 		if (VSYNC_ENT_CB(skb)->seq <= have)
 			continue;
@@ -764,8 +787,13 @@ static void vsync_resend(struct vsync_net *vn, u32 to, u64 have,
 		VSYNC_ENT_CB(skb)->sent = jiffies;
 		vsync_send_order(vn, skb, to);
 		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
+		top = VSYNC_ENT_CB(skb)->seq;
 		if (vsync_burst_full(&n, &bytes, skb))
 			break;
+	}
+	if (top) {
+		p->rs_top = top;
+		p->rs_at = jiffies;
 	}
 }
 
@@ -945,14 +973,46 @@ void vsync_order_fetch(struct vsync_net *vn, u32 from)
 	vsync_send_ack(vn, from, VSYNC_ACK_GAP);
 }
 
+/*
+ * Resend our submissions that the sequencer has not ordered.  It takes a
+ * node's submissions only in order, so the first one waiting decides:
+ * nothing goes before its timeout, which doubles with each round that
+ * finds the same submission first and halves after one that moved on.
+ * (Timeouts of their own made those behind a lost one wait long once it
+ * got through, for tries they did not cause.)
+ */
+static void vsync_resubmit(struct vsync_net *vn, unsigned long rto)
+{
+	struct sk_buff *skb = skb_peek(&vn->ord.subq);
+	u32 n = 0, bytes = 0;
+
+	if (time_before(jiffies, VSYNC_ENT_CB(skb)->sent +
+				 (rto << vn->ord.resub_shift)))
+		return;
+	if (VSYNC_ENT_CB(skb)->sub == vn->ord.resub_first) {
+		if (vn->ord.resub_shift < VSYNC_RS_SHIFT_MAX)
+			vn->ord.resub_shift++;
+	} else if (vn->ord.resub_shift) {
+		vn->ord.resub_shift--;
+	}
+	vn->ord.resub_first = VSYNC_ENT_CB(skb)->sub;
+	skb_queue_walk(&vn->ord.subq, skb) {
+		if (time_before(jiffies, VSYNC_ENT_CB(skb)->sent + rto))
+			continue;
+		vsync_send_submit(vn, skb);
+		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
+		if (vsync_burst_full(&n, &bytes, skb))
+			break;
+	}
+}
+
 /* Retransmissions; true while something waits for an answer. */
 bool vsync_order_tick(struct vsync_net *vn)
 {
 	const unsigned long rto =
 		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
-	struct sk_buff *skb;
 	bool busy = false;
-	u32 i, n = 0, bytes = 0;
+	u32 i;
 
 	lockdep_assert_held(&vn->stream_lock);
 	if (!vn->udp || !vn->view.n)
@@ -964,19 +1024,10 @@ bool vsync_order_tick(struct vsync_net *vn)
 	}
 	if (!skb_queue_empty(&vn->ord.subq)) {
 		busy = true;
-		if (vsync_is_sequencer(vn)) {
+		if (vsync_is_sequencer(vn))
 			vsync_seq_own(vn);
-		} else {
-			skb_queue_walk(&vn->ord.subq, skb) {
-				if (time_before(jiffies,
-						VSYNC_ENT_CB(skb)->sent + rto))
-					continue;
-				vsync_send_submit(vn, skb);
-				VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-				if (vsync_burst_full(&n, &bytes, skb))
-					break;
-			}
-		}
+		else
+			vsync_resubmit(vn, rto);
 	}
 
 	if (vsync_is_sequencer(vn)) {
@@ -1065,6 +1116,8 @@ static void vsync_order_forget(struct vsync_net *vn)
 {
 	__skb_queue_purge(&vn->ord.subq);
 	vn->ord.sub_next = 1;
+	vn->ord.resub_first = 0;
+	vn->ord.resub_shift = 0;
 	vn->ord.n_tab = 0;
 }
 
@@ -1079,6 +1132,7 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 	int self = vsync_view_index(&c->v, vn->node_id);
 	bool cont = self >= 0 && (c->cont & BIT_ULL(self));
 	struct vsync_subtab tab[VSYNC_NODES_MAX];
+	struct vsync_peer *p;
 	u32 i, n = 0;
 
 	lockdep_assert_held(&vn->stream_lock);
@@ -1100,6 +1154,11 @@ void vsync_order_install(struct vsync_net *vn, const struct vsync_commit *c)
 		vn->ord.n_tab = n;
 	}
 
+	/* positions may start over: no burst of the old view is in flight */
+	list_for_each_entry(p, &vn->peers, list) {
+		p->rs_top = 0;
+		p->rs_shift = 0;
+	}
 	__skb_queue_purge(&vn->ord.ooo);
 	if (!cont) {
 		/* another lineage's entries are of no use to anyone here */
