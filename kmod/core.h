@@ -238,7 +238,8 @@ struct vsync_net {
 	u64 view_changes;
 	struct vsync_ostate ord;
 
-	struct sk_buff_head rxq;	/* packets from encap_rcv to rx_work */
+	struct sk_buff_head rxq;	/* stream packets, encap_rcv to rx_work */
+	struct sk_buff_head rxq_ctl;	/* the others, taken first */
 	struct work_struct rx_work;
 	struct delayed_work hb_work;	/* heartbeats and suspicion */
 	struct work_struct dq_work;	/* a reader made room: deliver */

@@ -3,9 +3,14 @@
  * af_vsync transport: one in-kernel UDP tunnel socket per netns.
  *
  * encap_rcv runs in softirq: it notes where a packet came from, queues it
- * on vsync_net.rxq (bounded) and kicks rx_work, which runs the protocol in
- * process context under stream_lock, the same lock local sends take.
- * Packets go out with kernel_sendmsg() from that context too.
+ * (bounded) and kicks rx_work, which runs the protocol in process context
+ * under stream_lock, the same lock local sends take.  Packets go out with
+ * kernel_sendmsg() from that context too.  Two queues: the stream's
+ * entries and submissions on rxq, everything else (heartbeats, view
+ * changes, ACKs) on rxq_ctl, which rx_work takes first.  A node slower
+ * than its stream then still hears its peers on time: behind seconds of
+ * entries, their heartbeats came too late and healthy peers were held
+ * down.  The protocol takes any order of packets, as UDP may give it.
  *
  * With a multicast group configured, a second UDP tunnel socket, bound to
  * the group address and the node's port on the interface that holds the
@@ -43,14 +48,30 @@
 
 #include "core.h"
 #include "mib.h"
+#include "msg.h"
 #include "transport.h"
 
 /* more than this many packets waiting for rx_work are dropped */
-#define VSYNC_RXQ_MAX	4096
+#define VSYNC_RXQ_MAX		4096
+#define VSYNC_RXQ_CTL_MAX	1024
+
+/* The queue of a packet: by its type, from a header not yet validated. */
+static struct sk_buff_head *vsync_rx_queue(struct vsync_net *vn,
+					   const struct sk_buff *skb)
+{
+	__be32 w, *h;
+
+	h = skb_header_pointer(skb, sizeof(struct udphdr), sizeof(w), &w);
+	if (h && (msg_type(h) == VSYNC_MSG_ORDER ||
+		  msg_type(h) == VSYNC_MSG_SUBMIT))
+		return &vn->rxq;
+	return &vn->rxq_ctl;
+}
 
 static int vsync_udp_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct vsync_rx_cb *cb = VSYNC_RX_CB(skb);
+	struct sk_buff_head *q;
 	struct vsync_net *vn;
 
 	rcu_read_lock_bh();
@@ -60,7 +81,9 @@ static int vsync_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	VSYNC_INC_STATS(vn, VSYNC_MIB_RX_PACKETS);
 	VSYNC_ADD_STATS(vn, VSYNC_MIB_RX_BYTES,
 			skb->len - sizeof(struct udphdr));
-	if (skb_queue_len(&vn->rxq) >= VSYNC_RXQ_MAX) {
+	q = vsync_rx_queue(vn, skb);
+	if (skb_queue_len(q) >= (q == &vn->rxq ? VSYNC_RXQ_MAX :
+						 VSYNC_RXQ_CTL_MAX)) {
 		VSYNC_INC_STATS(vn, VSYNC_MIB_RX_BACKLOG_DROP);
 		goto drop;
 	}
@@ -80,7 +103,7 @@ static int vsync_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	if (cb->mcast)
 		VSYNC_INC_STATS(vn, VSYNC_MIB_MCAST_RX);
 	__skb_pull(skb, sizeof(struct udphdr));
-	skb_queue_tail(&vn->rxq, skb);
+	skb_queue_tail(q, skb);
 	queue_work(vsync_wq, &vn->rx_work);
 	rcu_read_unlock_bh();
 	return 0;
@@ -294,19 +317,22 @@ static void vsync_rx_work(struct work_struct *work)
 	 * take milliseconds (its sends cross the whole stack of a debug
 	 * kernel, or of a busy one).
 	 */
-	while (budget-- && (skb = skb_dequeue(&vn->rxq))) {
+	while (budget-- && ((skb = skb_dequeue(&vn->rxq_ctl)) ||
+			    (skb = skb_dequeue(&vn->rxq)))) {
 		mutex_lock(&vn->stream_lock);
 		vsync_node_rcv(vn, skb);
 		mutex_unlock(&vn->stream_lock);
 	}
 	/* yield between batches; go on if more is waiting */
-	if (!skb_queue_empty(&vn->rxq) && !READ_ONCE(vn->stopping))
+	if ((!skb_queue_empty(&vn->rxq_ctl) || !skb_queue_empty(&vn->rxq)) &&
+	    !READ_ONCE(vn->stopping))
 		queue_work(vsync_wq, &vn->rx_work);
 }
 
 void vsync_transport_init(struct vsync_net *vn)
 {
 	skb_queue_head_init(&vn->rxq);
+	skb_queue_head_init(&vn->rxq_ctl);
 	INIT_WORK(&vn->rx_work, vsync_rx_work);
 }
 
@@ -314,5 +340,6 @@ void vsync_transport_init(struct vsync_net *vn)
 void vsync_transport_exit(struct vsync_net *vn)
 {
 	cancel_work_sync(&vn->rx_work);
+	skb_queue_purge(&vn->rxq_ctl);
 	skb_queue_purge(&vn->rxq);
 }
