@@ -14,7 +14,8 @@
  * coordinator.  A change runs in two rounds, resent every tick until done:
  *
  *   coordinator: PROPOSE(id, nodes, primary) to every node of the new view
- *   node:        accepts the highest id containing it -> ACCEPT(id)
+ *   node:        accepts the highest id containing it (a coordinator:
+ *                higher than its own proposal) -> ACCEPT(id)
  *   coordinator: once all accepted -> installs, COMMIT(id, nodes, primary)
  *   node:        installs a committed view with a higher id than its own
  *
@@ -428,6 +429,23 @@ static bool vsync_coordinate(struct vsync_net *vn)
 	return true;
 }
 
+/*
+ * Is the proposal we accepted void?  Its coordinator died, or installed a
+ * view newer than the proposal, which ends it: a coordinator's view ids
+ * only grow, so no old heartbeat says that.  Else we would wait for its
+ * COMMIT for ever, leading nothing, while it, alone in a view that is not
+ * primary, waits for our side to take it in.
+ */
+static bool vsync_pending_void(struct vsync_net *vn)
+{
+	struct vsync_peer *p;
+
+	if (!vsync_node_up(vn, vn->pending_coord))
+		return true;
+	p = vsync_peer_by_id(vn, vn->pending_coord);
+	return p && p->view_id > vn->pending.id;
+}
+
 /* The membership part of the node tick; true while it waits for answers. */
 bool vsync_gms_tick(struct vsync_net *vn)
 {
@@ -436,8 +454,7 @@ bool vsync_gms_tick(struct vsync_net *vn)
 		return false;
 	if (!vn->view.n || !vsync_nview_has(&vn->view, vn->node_id))
 		vsync_gms_start(vn);
-	/* a proposal whose coordinator died is void */
-	if (vn->pending.id && !vsync_node_up(vn, vn->pending_coord))
+	if (vn->pending.id && vsync_pending_void(vn))
 		vn->pending.id = 0;
 	/* while another coordinator takes us in, we do not lead */
 	if (!vn->pending.id && vsync_coordinator(vn) == vn->node_id)
@@ -479,6 +496,13 @@ static void vsync_rcv_propose(struct vsync_net *vn, struct vsync_peer *p,
 
 	vsync_see_view_id(vn, id);
 	if (id <= vn->view.id || (vn->pending.id && id < vn->pending.id))
+		return;
+	/*
+	 * Two coordinators proposing to each other at once: the higher id
+	 * goes on, or each accepted the other's, dropped its own and waited
+	 * for the other's COMMIT for ever.
+	 */
+	if (vn->proposal.id && id < vn->proposal.id)
 		return;
 	/*
 	 * A coordinator of our view proposing from the view we came from
