@@ -395,12 +395,14 @@ vs_view_report() {	# vs_view_report I...
 	done
 }
 
-# vs_diag I...: what a failing test shows of nodes I...: the node, its
-# groups and members, and its counters that are not zero
+# vs_diag I...: what a failing test shows of nodes I...: the node, the
+# peers it knows (their views), its groups and members, and its counters
+# that are not zero
 vs_diag() {
 	local _i
 	for _i in "$@"; do
 		vs_ctl "$_i" node show 2>&1 | sed "s/^/# n$_i: /"
+		vs_ctl "$_i" peer show 2>&1 | sed "s/^/# n$_i: /"
 		vs_ctl "$_i" group show 2>&1 | sed "s/^/# n$_i: /"
 		vs_stats "$_i" | awk -v n="$_i" \
 			'$2 != 0 { s = s " " $1 "=" $2 } END { print "# n" n ":" s }'

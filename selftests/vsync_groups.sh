@@ -778,8 +778,9 @@ run() {
 		return
 	fi
 	t0=$(date +%s)
-	dir=$tmp/$scen
-	group=vsync-groups-$scen-$$
+	# test number too: a scenario named twice runs twice, afresh
+	dir=$tmp/$scen.$n
+	group=vsync-groups-$scen-$$-$n
 	MEMBERS=""
 	why=""
 	mkdir -p "$dir"

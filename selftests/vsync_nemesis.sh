@@ -944,7 +944,7 @@ run_seed() {
 		if ! vs_wait_until $T_CONVERGE vs_agree primary "$(all_nodes)" $(all_nodes); then
 			why="${why:+$why; }no primary view of all nodes ${T_CONVERGE}s after the heal"
 			# shellcheck disable=SC2046
-			vs_view_report $(all_nodes)
+			vs_diag $(all_nodes) | sed "s/^# /# nemesis seed $seed: /"
 		elif ! vs_wait_until $T_GROUP staffed; then
 			why="${why:+$why; }the members alive are not in one view of them: $(last_views)"
 		fi
