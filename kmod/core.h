@@ -120,8 +120,6 @@ struct vsync_ostate {
 	struct sk_buff_head ooo;	/* received entries above have + 1 */
 	struct sk_buff_head subq;	/* own submissions not yet applied */
 	u64 sub_next;			/* id of the next own submission */
-	u64 resub_first;		/* first of our last resend */
-	u32 resub_shift;		/* its timeout: the interval << this */
 	u32 n_tab;
 	struct vsync_subtab tab[VSYNC_NODES_MAX];
 	/* sequencer: what view.nodes[i] reported applied, now and a tick ago */

@@ -973,46 +973,14 @@ void vsync_order_fetch(struct vsync_net *vn, u32 from)
 	vsync_send_ack(vn, from, VSYNC_ACK_GAP);
 }
 
-/*
- * Resend our submissions that the sequencer has not ordered.  It takes a
- * node's submissions only in order, so the first one waiting decides:
- * nothing goes before its timeout, which doubles with each round that
- * finds the same submission first and halves after one that moved on.
- * (Timeouts of their own made those behind a lost one wait long once it
- * got through, for tries they did not cause.)
- */
-static void vsync_resubmit(struct vsync_net *vn, unsigned long rto)
-{
-	struct sk_buff *skb = skb_peek(&vn->ord.subq);
-	u32 n = 0, bytes = 0;
-
-	if (time_before(jiffies, VSYNC_ENT_CB(skb)->sent +
-				 (rto << vn->ord.resub_shift)))
-		return;
-	if (VSYNC_ENT_CB(skb)->sub == vn->ord.resub_first) {
-		if (vn->ord.resub_shift < VSYNC_RS_SHIFT_MAX)
-			vn->ord.resub_shift++;
-	} else if (vn->ord.resub_shift) {
-		vn->ord.resub_shift--;
-	}
-	vn->ord.resub_first = VSYNC_ENT_CB(skb)->sub;
-	skb_queue_walk(&vn->ord.subq, skb) {
-		if (time_before(jiffies, VSYNC_ENT_CB(skb)->sent + rto))
-			continue;
-		vsync_send_submit(vn, skb);
-		VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
-		if (vsync_burst_full(&n, &bytes, skb))
-			break;
-	}
-}
-
 /* Retransmissions; true while something waits for an answer. */
 bool vsync_order_tick(struct vsync_net *vn)
 {
 	const unsigned long rto =
 		msecs_to_jiffies(READ_ONCE(vn->timers.retransmit_ms));
+	struct sk_buff *skb;
 	bool busy = false;
-	u32 i;
+	u32 i, n = 0, bytes = 0;
 
 	lockdep_assert_held(&vn->stream_lock);
 	if (!vn->udp || !vn->view.n)
@@ -1024,10 +992,19 @@ bool vsync_order_tick(struct vsync_net *vn)
 	}
 	if (!skb_queue_empty(&vn->ord.subq)) {
 		busy = true;
-		if (vsync_is_sequencer(vn))
+		if (vsync_is_sequencer(vn)) {
 			vsync_seq_own(vn);
-		else
-			vsync_resubmit(vn, rto);
+		} else {
+			skb_queue_walk(&vn->ord.subq, skb) {
+				if (time_before(jiffies,
+						VSYNC_ENT_CB(skb)->sent + rto))
+					continue;
+				vsync_send_submit(vn, skb);
+				VSYNC_INC_STATS(vn, VSYNC_MIB_RETRANSMIT);
+				if (vsync_burst_full(&n, &bytes, skb))
+					break;
+			}
+		}
 	}
 
 	if (vsync_is_sequencer(vn)) {
@@ -1116,8 +1093,6 @@ static void vsync_order_forget(struct vsync_net *vn)
 {
 	__skb_queue_purge(&vn->ord.subq);
 	vn->ord.sub_next = 1;
-	vn->ord.resub_first = 0;
-	vn->ord.resub_shift = 0;
 	vn->ord.n_tab = 0;
 }
 
